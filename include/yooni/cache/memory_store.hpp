@@ -1,0 +1,68 @@
+// The embedded store behind the memory backend: a thread-safe map with TTL,
+// a byte bound with LRU eviction, and glob deletion.
+//
+// Threading: every member is safe to call from any thread. The store is split
+// into shards (by key hash), each with its own mutex, LRU list and byte count;
+// the byte bound is divided evenly over shards.
+//
+// Accounting: an entry costs key bytes + value bytes + kEntryOverheadBytes;
+// an entry larger than a shard's bound is refused (set returns false).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yooni::cache {
+
+class MemoryStore {
+public:
+    using Clock = std::chrono::steady_clock;
+    static constexpr std::size_t kEntryOverheadBytes = 64;
+
+    struct Stats {
+        std::size_t entries = 0;
+        std::size_t bytes = 0;          // accounted bytes, <= max_bytes
+        std::size_t max_bytes = 0;
+        std::uint64_t evictions = 0;    // entries dropped by the byte bound
+        std::uint64_t expirations = 0;  // entries dropped because their TTL passed
+    };
+
+    explicit MemoryStore(std::size_t max_bytes, std::size_t shards = 16);
+    ~MemoryStore();
+    MemoryStore(const MemoryStore&) = delete;
+    MemoryStore& operator=(const MemoryStore&) = delete;
+
+    std::optional<std::string> get(std::string_view key);
+    // ttl zero = no expiry. Returns false only when the entry can never fit.
+    bool set(std::string_view key, std::string value, std::chrono::milliseconds ttl);
+    bool del(std::string_view key);
+    bool exists(std::string_view key);
+    // Remaining TTL; nullopt when the key is missing, zero when it has no expiry.
+    std::optional<std::chrono::milliseconds> ttl(std::string_view key);
+    // Deletes every live key matching a Redis glob pattern; returns the count.
+    std::size_t delete_matching(std::string_view pattern);
+    // Keys matching the pattern (for tests and scans), at most `limit`.
+    std::vector<std::string> keys(std::string_view pattern, std::size_t limit = SIZE_MAX);
+    void clear();
+    Stats stats() const;
+
+    // For tests: a clock offset added to Clock::now() so TTLs can be tested without sleeping.
+    void advance_clock_for_test(std::chrono::milliseconds by);
+
+private:
+    struct Shard;
+    Clock::time_point now() const;
+    Shard& shard_for(std::string_view key);
+
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::size_t max_bytes_;
+    std::chrono::milliseconds clock_offset_{0};
+};
+
+}  // namespace yooni::cache
