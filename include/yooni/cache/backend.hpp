@@ -1,0 +1,80 @@
+// The storage interface under cache::Cache. The memory backend implements it
+// here; the Redis backends (standalone, cluster) implement it unchanged.
+//
+// Values crossing this interface are already encoded by the codec: a backend
+// stores bytes. A miss is an empty optional, not an error. Every call carries
+// the caller's deadline; a backend must answer by then (errc::timeout).
+//
+// Threading: calls may come from any worker thread; each awaitable completes on
+// the caller's executor.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yooni::cache {
+
+using Deadline = std::chrono::steady_clock::time_point;
+template <class T>
+using result = boost::system::result<T>;
+template <class T>
+using awaitable = boost::asio::awaitable<T>;
+
+enum class errc {
+    unavailable = 1,    // the backend cannot be reached (e.g. Redis down)
+    timeout,            // the deadline passed
+    decode_error,       // a stored value could not be decoded (corrupt)
+    too_large,          // the value can never fit (memory bound)
+    bad_pattern,        // pattern longer than the limit
+    backend_error,      // the backend answered with an error
+};
+const boost::system::error_category& category();
+boost::system::error_code make_error_code(errc e);
+
+struct Entry {
+    std::string key;
+    std::string value;                 // encoded bytes
+    std::chrono::seconds ttl{0};       // 0 = no expiry
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    // "memory", "redis" or "redis-cluster": shown by the monitoring API.
+    virtual std::string_view kind() const = 0;
+    // Whether calls can succeed now (for /readyz). Never blocks.
+    virtual bool ready() const = 0;
+
+    virtual awaitable<result<std::optional<std::string>>> get(std::string key, Deadline deadline) = 0;
+    virtual awaitable<result<void>> set(Entry entry, Deadline deadline) = 0;
+    virtual awaitable<result<bool>> del(std::string key, Deadline deadline) = 0;
+    // Answers in the order of `keys`.
+    virtual awaitable<result<std::vector<std::optional<std::string>>>> mget(std::vector<std::string> keys,
+                                                                            Deadline deadline) = 0;
+    // Not atomic across keys (nor across cluster slots).
+    virtual awaitable<result<void>> mset(std::vector<Entry> entries, Deadline deadline) = 0;
+    // Returns how many of the keys existed.
+    virtual awaitable<result<std::size_t>> mdel(std::vector<std::string> keys, Deadline deadline) = 0;
+    // Deletes every key matching a Redis glob pattern; returns the count.
+    virtual awaitable<result<std::size_t>> delete_pattern(std::string pattern, Deadline deadline) = 0;
+
+    // The monitoring API's `cluster/info` document (ORIGINAL-SYSTEM.md shape).
+    virtual awaitable<result<boost::json::object>> cluster_info(Deadline deadline) = 0;
+    // Backend facts for /health/detailed and /metrics (entries, bytes, nodes ...).
+    virtual boost::json::object describe() const = 0;
+};
+
+}  // namespace yooni::cache
+
+template <>
+struct boost::system::is_error_code_enum<yooni::cache::errc> : std::true_type {};

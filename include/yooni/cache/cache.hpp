@@ -1,0 +1,90 @@
+// cache::Cache: the facade every caller uses (HTTP handlers, C++ services).
+// It encodes values with the codec, talks to one Backend, and counts the
+// statistics once. Keys are used as given.
+//
+// Errors are not swallowed into misses (a defect of the Python system): a
+// backend or decode failure is returned, counted in `errors`, and the caller
+// decides.
+//
+// Threading: all members may be called concurrently from any thread; each
+// awaitable completes on the caller's executor.
+#pragma once
+
+#include <yooni/cache/backend.hpp>
+#include <yooni/cache/stats.hpp>
+#include <yooni/codec/codec.hpp>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace yooni::cache {
+
+struct CacheOptions {
+    std::chrono::seconds default_ttl{300};   // CACHE_TTL_SECONDS
+};
+
+class Cache {
+public:
+    Cache(Backend& backend, codec::Codec codec, CacheOptions options = {});
+    ~Cache();
+    Cache(const Cache&) = delete;
+    Cache& operator=(const Cache&) = delete;
+
+    Backend& backend() { return backend_; }
+    const codec::Codec& codec() const { return codec_; }
+    const CacheOptions& options() const { return options_; }
+    Stats& stats() { return stats_; }
+
+    // The decoded value, or nullopt on a miss.
+    awaitable<result<std::optional<std::string>>> get(std::string key, Deadline deadline);
+    // ttl: nullopt = the default TTL; zero = no expiry.
+    awaitable<result<void>> set(std::string key, std::string value, std::optional<std::chrono::seconds> ttl,
+                                Deadline deadline);
+    // True when the key existed.
+    awaitable<result<bool>> del(std::string key, Deadline deadline);
+    // Decoded values in the order of `keys`. A value that fails to decode is an
+    // error for the whole call (never a wrong value).
+    awaitable<result<std::vector<std::optional<std::string>>>> mget(std::vector<std::string> keys,
+                                                                    Deadline deadline);
+    struct Item {
+        std::string key;
+        std::string value;
+        std::optional<std::chrono::seconds> ttl;
+    };
+    awaitable<result<void>> mset(std::vector<Item> items, Deadline deadline);
+    awaitable<result<std::size_t>> mdel(std::vector<std::string> keys, Deadline deadline);
+    awaitable<result<std::size_t>> delete_pattern(std::string pattern, Deadline deadline);
+
+    // Returns the cached value, or computes it once however many callers miss
+    // the same key at the same time (single flight, across threads), stores it
+    // with `ttl` and hands it to all of them. A failed compute is returned to
+    // every waiter and not stored.
+    using Compute = std::function<awaitable<result<std::string>>()>;
+    awaitable<result<std::string>> get_or_compute(std::string key, Compute compute,
+                                                  std::optional<std::chrono::seconds> ttl, Deadline deadline);
+
+    // Number of computations currently in flight (for tests and metrics).
+    std::size_t flights_in_progress() const;
+
+    struct Flight;  // one computation in flight (defined in cache.cpp)
+
+private:
+    result<std::optional<std::string>> decode(std::optional<std::string> stored);
+    std::string encode(std::string_view value);
+    awaitable<result<std::string>> run_flight(std::string key, std::shared_ptr<Flight> flight, Compute compute,
+                                              std::optional<std::chrono::seconds> ttl, Deadline deadline);
+
+    Backend& backend_;
+    codec::Codec codec_;
+    CacheOptions options_;
+    Stats stats_;
+    mutable std::mutex flights_mutex_;
+    std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+};
+
+}  // namespace yooni::cache

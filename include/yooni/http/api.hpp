@@ -1,0 +1,105 @@
+// The API: routing, bearer auth, roles, and the handlers of the cache API,
+// the monitoring API (ORIGINAL-SYSTEM.md), health, /metrics and /openapi.json.
+// Errors are FastAPI's shapes: {"detail": "..."} and, for 422, a list of
+// {"type","loc","msg","input"}.
+//
+// Threading: handle() may run concurrently on every worker; the Api holds no
+// per-request state. Counters are relaxed atomics.
+#pragma once
+
+#include <yooni/cache/cache.hpp>
+#include <yooni/cache/stats.hpp>
+#include <yooni/config/settings.hpp>
+#include <yooni/http/jwt.hpp>
+#include <yooni/http/message.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <array>
+#include <atomic>
+#include <string_view>
+#include <vector>
+
+namespace yooni::http {
+
+enum class RouteId : std::size_t {
+    livez, readyz, metrics, openapi,
+    monitoring_stats, monitoring_stats_reset, monitoring_cluster_info, monitoring_health,
+    cache_get, cache_put, cache_delete, cache_delete_pattern,
+    batch_get, batch_set, batch_delete,
+    not_found,
+};
+inline constexpr std::size_t kRouteCount = static_cast<std::size_t>(RouteId::not_found) + 1;
+
+struct RouteInfo {
+    RouteId id;
+    std::string_view method;
+    std::string_view path;          // OpenAPI template, e.g. /api/v1/cache/{key}
+    std::optional<Role> role;       // nullopt = no auth
+};
+// Every route the router serves (the OpenAPI document is held against it by a test).
+const std::vector<RouteInfo>& routes();
+
+// Counters of the HTTP layer, read by /metrics.
+struct HttpStats {
+    static constexpr std::array<unsigned, 14> kStatuses{200, 400, 401, 403, 404, 405, 408, 413, 422, 431, 500, 503, 504, 0};
+    std::array<std::array<std::atomic<std::uint64_t>, kStatuses.size()>, kRouteCount> responses{};
+    std::array<cache::LatencyHistogram, kRouteCount> latency;
+    std::atomic<std::int64_t> open_connections{0};
+    std::atomic<std::uint64_t> accepted_connections{0};
+    std::atomic<std::uint64_t> rejected_connections{0};   // over HTTP_MAX_CONNECTIONS
+    std::atomic<std::uint64_t> timed_out_connections{0};  // header/body/write/idle deadline
+    void count(RouteId route, unsigned status, std::chrono::nanoseconds took);
+};
+
+struct ApiOptions {
+    std::size_t max_key_bytes = 1024;
+    std::size_t max_batch_keys = 1000;
+    std::chrono::seconds default_ttl{300};
+};
+
+class Api {
+public:
+    Api(cache::Cache& cache, const Authenticator& auth, ApiOptions options);
+
+    boost::asio::awaitable<Response> handle(Request request);
+
+    // Readiness: false while draining (SIGTERM) or when the backend is not usable.
+    void set_draining() { draining_.store(true, std::memory_order_relaxed); }
+    bool draining() const { return draining_.load(std::memory_order_relaxed); }
+    HttpStats& http_stats() { return http_stats_; }
+
+    // Route matching alone (for tests): the route and, for cache_*, the decoded key.
+    static RouteId match(std::string_view method, std::string_view path, bool* method_mismatch = nullptr);
+
+private:
+    boost::asio::awaitable<Response> dispatch(RouteId route, Request& request, const Principal* who);
+
+    cache::Cache& cache_;
+    const Authenticator& auth_;
+    ApiOptions options_;
+    std::atomic<bool> draining_{false};
+    HttpStats http_stats_;
+    std::chrono::system_clock::time_point started_;
+};
+
+// Helpers shared by handlers (errors.cpp).
+Response json_response(unsigned status, std::string body);
+Response detail_error(unsigned status, std::string_view detail);
+// A FastAPI 422 body with one error. `loc` like {"path","key"}; input is JSON (already serialized).
+Response validation_error(std::vector<std::string> loc, std::string_view type, std::string_view msg,
+                          std::string_view input_json);
+
+// Percent-decoding of a path segment or query value ('+' kept as is in paths,
+// turned into a space in queries). nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space);
+// The value of one query parameter, decoded; nullopt when absent.
+std::optional<std::string> query_param(std::string_view query, std::string_view name, bool* malformed = nullptr);
+
+// Prometheus text exposition of everything the service counts.
+std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready);
+
+// The OpenAPI 3.1 document.
+std::string_view openapi_document();
+
+}  // namespace yooni::http

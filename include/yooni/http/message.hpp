@@ -1,0 +1,30 @@
+// The HTTP request and response as the API layer sees them: plain structs,
+// free of Beast, so that routing, auth and handlers compile without it and
+// can be tested (and fuzzed) in-process.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace yooni::http {
+
+struct Request {
+    std::string method;                        // "GET", "PUT", ...
+    std::string path;                          // raw (still percent-encoded) path
+    std::string query;                         // raw query string, without '?'
+    std::vector<std::string> authorization;    // every Authorization header value
+    std::string content_type;
+    std::string body;
+    std::chrono::steady_clock::time_point deadline;  // for cache calls (HTTP_REQUEST_TIMEOUT_MS)
+};
+
+struct Response {
+    unsigned status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+}  // namespace yooni::http

@@ -1,0 +1,205 @@
+// Sub-commands and start-up. Exceptions are allowed here (house rules): a bad
+// setting is reported once, in one line, and the process exits with code 2.
+#include <yooni/app/app.hpp>
+
+#include <yooni/cache/cache.hpp>
+#include <yooni/cache/memory_backend.hpp>
+#include <yooni/config/settings.hpp>
+#include <yooni/http/api.hpp>
+#include <yooni/http/jwt.hpp>
+#include <yooni/http/server.hpp>
+
+#include <CLI/CLI.hpp>
+#include <openssl/rand.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <system_error>
+
+namespace yooni::app {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadSettings = 2;
+
+bool is_loopback(std::string_view host) {
+    return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
+std::string random_hex(std::size_t bytes) {
+    std::string raw(bytes, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size()));
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : raw) {
+        out.push_back(digits[c >> 4]);
+        out.push_back(digits[c & 15]);
+    }
+    return out;
+}
+
+void setup_logging(const std::string& level) {
+    auto logger = spdlog::stderr_color_mt("yooni");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+    spdlog::set_level(spdlog::level::from_str(level));
+}
+
+codec::Options codec_options(const config::CacheSettings& c) {
+    codec::Options o;
+    o.compression_enabled = c.compression_enabled;
+    o.threshold_bytes = c.compression_threshold_bytes;
+    o.level = c.compression_level;
+    o.format = c.value_format == config::ValueFormat::gzip ? codec::Format::gzip : codec::Format::legacy;
+    return o;
+}
+
+http::ServerOptions server_options(const config::HttpSettings& h) {
+    http::ServerOptions o;
+    o.host = h.host;
+    o.port = h.port;
+    o.threads = h.worker_threads;
+    o.max_connections = h.max_connections;
+    o.max_header_bytes = h.max_header_bytes;
+    o.max_body_bytes = h.max_body_bytes;
+    o.header_timeout = h.header_timeout;
+    o.body_timeout = h.body_timeout;
+    o.write_timeout = h.write_timeout;
+    o.idle_timeout = h.idle_timeout;
+    o.request_timeout = h.request_timeout;
+    o.shutdown_grace = h.shutdown_grace;
+    return o;
+}
+
+config::LoadedSettings load_settings() { return config::load(config::read_environment(".")); }
+
+int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
+    auto loaded = load_settings();
+    auto& s = loaded.settings;
+    if (host) s.http.host = *host;
+    if (port) s.http.port = *port;
+    setup_logging(s.log_level);
+
+    if (s.redis.configured && !s.redis.fallback_to_memory)
+        throw config::ConfigError(
+            s.redis.cluster_enabled ? "REDIS_CLUSTER_ENABLED" : "REDIS_URL",
+            std::string{s.redis.cluster_enabled ? "REDIS_CLUSTER_ENABLED" : "REDIS_URL/REDIS_HOST"} +
+                ": the Redis backends are not part of this build yet; unset it to run on the memory backend, "
+                "or set REDIS_FALLBACK_TO_MEMORY=true");
+    if (s.redis.configured) spdlog::warn("app.redis_fallback backend=memory reason=redis_backends_not_built");
+
+    std::string dev_token;
+    if (s.auth.secret_key.empty()) {
+        if (!is_loopback(s.http.host))
+            throw config::ConfigError("SECRET_KEY", "SECRET_KEY is not set: the service listens on " + s.http.host +
+                                                        ", which is not loopback; set SECRET_KEY (32+ random bytes)");
+        s.auth.secret_key = config::Secret{random_hex(32)};
+        dev_token = http::mint_jwt(s.auth.secret_key.reveal(), "local-admin", config::Role::admin,
+                                   std::chrono::hours(24), std::chrono::system_clock::now());
+    }
+
+    cache::MemoryBackend backend{s.cache.memory_max_bytes};
+    cache::Cache cache{backend, codec::Codec{codec_options(s.cache)}, cache::CacheOptions{s.cache.ttl}};
+    http::JwtOptions jwt{s.auth.secret_key.reveal(), s.auth.leeway, s.auth.admin_subjects, s.auth.default_role};
+    http::Authenticator auth{jwt, s.auth.static_tokens};
+    http::Api api{cache, auth, http::ApiOptions{s.http.max_key_bytes, s.http.max_batch_keys, s.cache.ttl}};
+    http::Server server{api, server_options(s.http)};
+
+    http::Server::block_shutdown_signals();
+    try {
+        server.start();
+    } catch (const std::system_error& e) {
+        std::fprintf(stderr, "yooni-cache: cannot listen on %s:%u: %s\n", s.http.host.c_str(),
+                     static_cast<unsigned>(s.http.port), e.what());
+        return kExitFailure;
+    }
+    std::printf("yooni-cache listening on http://%s:%u (backend: %s)\n", s.http.host.c_str(),
+                static_cast<unsigned>(server.port()), std::string{backend.kind()}.c_str());
+    if (!dev_token.empty()) {
+        std::printf("SECRET_KEY is not set: a random key was generated for this run (loopback only).\n"
+                    "Admin token, valid 24 hours:\n%s\n", dev_token.c_str());
+    }
+    std::fflush(stdout);
+    server.run_until_signal();
+    return kExitOk;
+}
+
+int config_check() {
+    auto loaded = load_settings();
+    if (!loaded.dotenv_path.empty()) std::printf("# read %s\n", loaded.dotenv_path.c_str());
+    for (const auto& line : config::describe(loaded)) std::printf("%s\n", line.c_str());
+    auto warns = config::warnings(loaded);
+    for (const auto& w : warns) std::printf("warning: %s\n", w.c_str());
+    std::printf("%s\n", warns.empty() ? "settings ok" : "settings ok, with warnings");
+    return kExitOk;
+}
+
+int mint_token(const std::string& sub, const std::string& role_text, long long ttl_seconds) {
+    auto loaded = load_settings();
+    const auto& key = loaded.settings.auth.secret_key;
+    if (key.empty()) throw config::ConfigError("SECRET_KEY", "SECRET_KEY is not set: cannot sign a token");
+    auto role = config::parse_role(role_text);
+    if (!role) {
+        std::fprintf(stderr, "yooni-cache token: --role \"%s\": expected read, write or admin\n", role_text.c_str());
+        return kExitBadSettings;
+    }
+    if (ttl_seconds <= 0) {
+        std::fprintf(stderr, "yooni-cache token: --ttl %lld: expected a positive number of seconds\n", ttl_seconds);
+        return kExitBadSettings;
+    }
+    std::printf("%s\n", http::mint_jwt(key.reveal(), sub, *role, std::chrono::seconds(ttl_seconds),
+                                       std::chrono::system_clock::now())
+                            .c_str());
+    return kExitOk;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    CLI::App cli{"yooni-cache: the cache tier of the Yooni Dropshipping System"};
+    cli.require_subcommand(0, 1);
+
+    auto* serve_cmd = cli.add_subcommand("serve", "Run the HTTP service (the default)");
+    std::optional<std::string> host;
+    std::optional<std::uint16_t> port;
+    serve_cmd->add_option("--host", host, "Address to listen on (overrides HOST)");
+    serve_cmd->add_option("--port", port, "Port to listen on (overrides PORT)");
+
+    auto* config_cmd = cli.add_subcommand("config", "Settings");
+    auto* check_cmd = config_cmd->add_subcommand("check", "Print the effective settings (secrets masked) and warnings");
+    config_cmd->require_subcommand(1);
+
+    auto* token_cmd = cli.add_subcommand("token", "Mint a bearer token signed with SECRET_KEY");
+    std::string sub, role = "read";
+    long long ttl = 3600;
+    token_cmd->add_option("--sub", sub, "Subject (user id)")->required();
+    token_cmd->add_option("--role", role, "read, write or admin")->capture_default_str();
+    token_cmd->add_option("--ttl", ttl, "Seconds until the token expires")->capture_default_str();
+
+    auto* version_cmd = cli.add_subcommand("version", "Print the version");
+
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = cli.exit(e);
+        return code == 0 ? kExitOk : kExitBadSettings;
+    }
+    try {
+        if (version_cmd->parsed()) {
+            std::printf("yooni-cache 0.1.0\n");
+            return kExitOk;
+        }
+        if (check_cmd->parsed()) return config_check();
+        if (token_cmd->parsed()) return mint_token(sub, role, ttl);
+        return serve(host, port);
+    } catch (const config::ConfigError& e) {
+        std::fprintf(stderr, "yooni-cache: %s\n", e.what());
+        return kExitBadSettings;
+    }
+}
+
+}  // namespace yooni::app

@@ -1,0 +1,282 @@
+#include <yooni/cache/cache.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace yooni::cache {
+namespace asio = boost::asio;
+
+namespace {
+
+class ErrorCategory final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "yooni.cache"; }
+    std::string message(int ev) const override {
+        switch (static_cast<errc>(ev)) {
+            case errc::unavailable: return "cache backend unavailable";
+            case errc::timeout: return "cache backend did not answer before the deadline";
+            case errc::decode_error: return "stored value is corrupt and could not be decoded";
+            case errc::too_large: return "value too large for the cache";
+            case errc::bad_pattern: return "pattern too long";
+            case errc::backend_error: return "cache backend answered with an error";
+        }
+        return "unknown cache error";
+    }
+};
+
+// Times one operation and records it in the histogram of its kind.
+class OpTimer {
+public:
+    OpTimer(Stats& stats, Op op) : stats_(stats), op_(op), start_(std::chrono::steady_clock::now()) {}
+    ~OpTimer() { stats_.latency[static_cast<std::size_t>(op_)].observe(std::chrono::steady_clock::now() - start_); }
+    void failed() {
+        stats_.errors.fetch_add(1, std::memory_order_relaxed);
+        stats_.op_errors[static_cast<std::size_t>(op_)].fetch_add(1, std::memory_order_relaxed);
+    }
+
+private:
+    Stats& stats_;
+    Op op_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+const boost::system::error_category& category() {
+    static const ErrorCategory instance;
+    return instance;
+}
+boost::system::error_code make_error_code(errc e) { return {static_cast<int>(e), category()}; }
+
+// One computation of a key in flight; waiters from any thread park their
+// completion handlers here and are resumed on their own executors.
+struct Cache::Flight {
+    std::mutex mutex;
+    bool done = false;
+    result<std::string> outcome{make_error_code(errc::unavailable)};
+    struct Waiter {
+        asio::any_io_executor executor;  // the waiter's own worker
+        asio::any_completion_handler<void(result<std::string>)> handler;
+    };
+    std::vector<Waiter> waiters;
+
+    void finish(result<std::string> value) {
+        std::vector<Waiter> ready;
+        {
+            std::lock_guard lock{mutex};
+            done = true;
+            outcome = value;
+            ready.swap(waiters);
+        }
+        for (auto& w : ready)
+            asio::post(w.executor, [h = std::move(w.handler), value]() mutable { std::move(h)(value); });
+    }
+};
+
+namespace {
+
+awaitable<result<std::string>> wait_for(std::shared_ptr<Cache::Flight> flight);
+
+}  // namespace
+
+Cache::Cache(Backend& backend, codec::Codec codec, CacheOptions options)
+    : backend_(backend), codec_(std::move(codec)), options_(options) {}
+
+Cache::~Cache() = default;
+
+std::string Cache::encode(std::string_view value) {
+    codec::EncodeInfo info;
+    std::string stored = codec_.encode(value, &info);
+    if (info.compressed) {
+        stats_.compressed_count.fetch_add(1, std::memory_order_relaxed);
+        stats_.total_original_size.fetch_add(info.original_bytes, std::memory_order_relaxed);
+        stats_.total_compressed_size.fetch_add(info.stored_bytes, std::memory_order_relaxed);
+    }
+    return stored;
+}
+
+result<std::optional<std::string>> Cache::decode(std::optional<std::string> stored) {
+    if (!stored) return std::optional<std::string>{};
+    auto decoded = codec_.decode(*stored);
+    if (!decoded) {
+        stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
+        return make_error_code(errc::decode_error);
+    }
+    return std::optional<std::string>{std::move(*decoded)};
+}
+
+awaitable<result<std::optional<std::string>>> Cache::get(std::string key, Deadline deadline) {
+    OpTimer timer{stats_, Op::get};
+    auto stored = co_await backend_.get(std::move(key), deadline);
+    if (!stored) {
+        timer.failed();
+        co_return stored.error();
+    }
+    auto value = decode(std::move(*stored));
+    if (!value) {
+        timer.failed();
+        co_return value;
+    }
+    (*value ? stats_.hits : stats_.misses).fetch_add(1, std::memory_order_relaxed);
+    co_return value;
+}
+
+awaitable<result<void>> Cache::set(std::string key, std::string value, std::optional<std::chrono::seconds> ttl,
+                                   Deadline deadline) {
+    OpTimer timer{stats_, Op::set};
+    Entry entry{std::move(key), encode(value), ttl.value_or(options_.default_ttl)};
+    auto done = co_await backend_.set(std::move(entry), deadline);
+    if (!done) {
+        timer.failed();
+        co_return done;
+    }
+    stats_.sets.fetch_add(1, std::memory_order_relaxed);
+    co_return done;
+}
+
+awaitable<result<bool>> Cache::del(std::string key, Deadline deadline) {
+    OpTimer timer{stats_, Op::del};
+    auto existed = co_await backend_.del(std::move(key), deadline);
+    if (!existed) {
+        timer.failed();
+        co_return existed;
+    }
+    stats_.deletes.fetch_add(1, std::memory_order_relaxed);
+    co_return existed;
+}
+
+awaitable<result<std::vector<std::optional<std::string>>>> Cache::mget(std::vector<std::string> keys,
+                                                                       Deadline deadline) {
+    OpTimer timer{stats_, Op::mget};
+    auto stored = co_await backend_.mget(std::move(keys), deadline);
+    if (!stored) {
+        timer.failed();
+        co_return stored.error();
+    }
+    std::vector<std::optional<std::string>> values;
+    values.reserve(stored->size());
+    std::uint64_t hit = 0, miss = 0;
+    for (auto& s : *stored) {
+        auto v = decode(std::move(s));
+        if (!v) {
+            timer.failed();
+            co_return v.error();
+        }
+        (*v ? hit : miss) += 1;
+        values.push_back(std::move(*v));
+    }
+    stats_.hits.fetch_add(hit, std::memory_order_relaxed);
+    stats_.misses.fetch_add(miss, std::memory_order_relaxed);
+    co_return values;
+}
+
+awaitable<result<void>> Cache::mset(std::vector<Item> items, Deadline deadline) {
+    OpTimer timer{stats_, Op::mset};
+    std::vector<Entry> entries;
+    entries.reserve(items.size());
+    for (auto& item : items)
+        entries.push_back(Entry{std::move(item.key), encode(item.value), item.ttl.value_or(options_.default_ttl)});
+    const auto n = entries.size();
+    auto done = co_await backend_.mset(std::move(entries), deadline);
+    if (!done) {
+        timer.failed();
+        co_return done;
+    }
+    stats_.sets.fetch_add(n, std::memory_order_relaxed);
+    co_return done;
+}
+
+awaitable<result<std::size_t>> Cache::mdel(std::vector<std::string> keys, Deadline deadline) {
+    OpTimer timer{stats_, Op::mdel};
+    const auto n = keys.size();
+    auto existed = co_await backend_.mdel(std::move(keys), deadline);
+    if (!existed) {
+        timer.failed();
+        co_return existed;
+    }
+    stats_.deletes.fetch_add(n, std::memory_order_relaxed);
+    co_return existed;
+}
+
+awaitable<result<std::size_t>> Cache::delete_pattern(std::string pattern, Deadline deadline) {
+    OpTimer timer{stats_, Op::delete_pattern};
+    auto count = co_await backend_.delete_pattern(std::move(pattern), deadline);
+    if (!count) {
+        timer.failed();
+        co_return count;
+    }
+    stats_.deletes.fetch_add(*count, std::memory_order_relaxed);
+    co_return count;
+}
+
+namespace {
+
+awaitable<result<std::string>> wait_for(std::shared_ptr<Cache::Flight> flight) {
+    auto initiate = [flight](auto handler) {
+        std::unique_lock lock{flight->mutex};
+        if (flight->done) {
+            auto value = flight->outcome;
+            lock.unlock();
+            auto ex = asio::get_associated_executor(handler);
+            asio::post(ex, [h = std::move(handler), value]() mutable { std::move(h)(value); });
+            return;
+        }
+        asio::any_io_executor ex = asio::get_associated_executor(handler);
+        flight->waiters.push_back(Cache::Flight::Waiter{std::move(ex), std::move(handler)});
+    };
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(result<std::string>)>(
+        initiate, asio::use_awaitable);
+}
+
+}  // namespace
+
+awaitable<result<std::string>> Cache::get_or_compute(std::string key, Compute compute,
+                                                     std::optional<std::chrono::seconds> ttl, Deadline deadline) {
+    auto cached = co_await get(key, deadline);
+    if (cached && *cached) co_return std::move(**cached);
+    // A read error is not a reason to skip computing: the value is still wanted.
+
+    std::shared_ptr<Flight> flight;
+    bool leader = false;
+    {
+        std::lock_guard lock{flights_mutex_};
+        auto& slot = flights_[key];
+        if (!slot) {
+            slot = std::make_shared<Flight>();
+            leader = true;
+        }
+        flight = slot;
+    }
+    if (!leader) co_return co_await wait_for(std::move(flight));
+    co_return co_await run_flight(std::move(key), std::move(flight), std::move(compute), ttl, deadline);
+}
+
+awaitable<result<std::string>> Cache::run_flight(std::string key, std::shared_ptr<Flight> flight, Compute compute,
+                                                 std::optional<std::chrono::seconds> ttl, Deadline deadline) {
+    OpTimer timer{stats_, Op::get_or_compute};
+    result<std::string> value = co_await compute();
+    if (value) {
+        auto stored = co_await set(key, *value, ttl, deadline);
+        if (!stored) spdlog::warn("cache.compute_store_failed key_bytes={} error={}", key.size(), stored.error().message());
+    } else {
+        timer.failed();
+    }
+    {
+        std::lock_guard lock{flights_mutex_};
+        flights_.erase(key);
+    }
+    flight->finish(value);
+    co_return value;
+}
+
+std::size_t Cache::flights_in_progress() const {
+    std::lock_guard lock{flights_mutex_};
+    return flights_.size();
+}
+
+}  // namespace yooni::cache

@@ -1,0 +1,64 @@
+#include <yooni/cache/glob.hpp>
+#include <yooni/cache/memory_backend.hpp>
+
+namespace yooni::cache {
+
+MemoryBackend::MemoryBackend(std::size_t max_bytes) : store_(max_bytes) {}
+
+awaitable<result<std::optional<std::string>>> MemoryBackend::get(std::string key, Deadline) {
+    co_return store_.get(key);
+}
+
+awaitable<result<void>> MemoryBackend::set(Entry entry, Deadline) {
+    if (!store_.set(entry.key, std::move(entry.value), entry.ttl)) co_return make_error_code(errc::too_large);
+    co_return result<void>{};
+}
+
+awaitable<result<bool>> MemoryBackend::del(std::string key, Deadline) { co_return store_.del(key); }
+
+awaitable<result<std::vector<std::optional<std::string>>>> MemoryBackend::mget(std::vector<std::string> keys,
+                                                                               Deadline) {
+    std::vector<std::optional<std::string>> values;
+    values.reserve(keys.size());
+    for (const auto& k : keys) values.push_back(store_.get(k));
+    co_return values;
+}
+
+awaitable<result<void>> MemoryBackend::mset(std::vector<Entry> entries, Deadline) {
+    // Not atomic, like MSET across cluster slots: entries before a refused one stay stored.
+    for (auto& e : entries)
+        if (!store_.set(e.key, std::move(e.value), e.ttl)) co_return make_error_code(errc::too_large);
+    co_return result<void>{};
+}
+
+awaitable<result<std::size_t>> MemoryBackend::mdel(std::vector<std::string> keys, Deadline) {
+    std::size_t n = 0;
+    for (const auto& k : keys) n += store_.del(k) ? 1 : 0;
+    co_return n;
+}
+
+awaitable<result<std::size_t>> MemoryBackend::delete_pattern(std::string pattern, Deadline) {
+    if (pattern.size() > kMaxGlobPatternBytes) co_return make_error_code(errc::bad_pattern);
+    co_return store_.delete_matching(pattern);
+}
+
+awaitable<result<boost::json::object>> MemoryBackend::cluster_info(Deadline) {
+    boost::json::object o;
+    o["cluster_enabled"] = false;
+    o["message"] = "Cache is not running in cluster mode";
+    co_return o;
+}
+
+boost::json::object MemoryBackend::describe() const {
+    auto s = const_cast<MemoryStore&>(store_).stats();
+    boost::json::object o;
+    o["backend"] = "memory";
+    o["entries"] = s.entries;
+    o["bytes"] = s.bytes;
+    o["max_bytes"] = s.max_bytes;
+    o["evictions"] = s.evictions;
+    o["expirations"] = s.expirations;
+    return o;
+}
+
+}  // namespace yooni::cache

@@ -1,0 +1,133 @@
+// Routing, bearer auth and role checks, then the handler of each route.
+// Route first (404/405 without auth, as FastAPI does), then auth, then handler.
+#include <yooni/http/api.hpp>
+
+#include "http/handlers.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace yooni::http {
+
+namespace {
+
+constexpr std::string_view kCachePrefix = "/api/v1/cache/";
+
+}  // namespace
+
+const std::vector<RouteInfo>& routes() {
+    static const std::vector<RouteInfo> table{
+        {RouteId::livez, "GET", "/livez", std::nullopt},
+        {RouteId::readyz, "GET", "/readyz", std::nullopt},
+        {RouteId::metrics, "GET", "/metrics", std::nullopt},
+        {RouteId::openapi, "GET", "/openapi.json", std::nullopt},
+        {RouteId::monitoring_stats, "GET", "/api/v1/monitoring/cache/stats", Role::read},
+        {RouteId::monitoring_stats_reset, "POST", "/api/v1/monitoring/cache/stats/reset", Role::admin},
+        {RouteId::monitoring_cluster_info, "GET", "/api/v1/monitoring/cache/cluster/info", Role::read},
+        {RouteId::monitoring_health, "GET", "/api/v1/monitoring/health/detailed", Role::read},
+        {RouteId::cache_get, "GET", "/api/v1/cache/{key}", Role::read},
+        {RouteId::cache_put, "PUT", "/api/v1/cache/{key}", Role::write},
+        {RouteId::cache_delete, "DELETE", "/api/v1/cache/{key}", Role::write},
+        {RouteId::cache_delete_pattern, "DELETE", "/api/v1/cache", Role::admin},
+        {RouteId::batch_get, "POST", "/api/v1/batch/get", Role::read},
+        {RouteId::batch_set, "POST", "/api/v1/batch/set", Role::write},
+        {RouteId::batch_delete, "POST", "/api/v1/batch/delete", Role::write},
+    };
+    return table;
+}
+
+RouteId Api::match(std::string_view method, std::string_view path, bool* method_mismatch) {
+    bool path_known = false;
+    auto check = [&](RouteId id, std::string_view want) {
+        path_known = true;
+        return method == want ? id : RouteId::not_found;
+    };
+    RouteId found = RouteId::not_found;
+    if (path.starts_with(kCachePrefix) && path.size() > kCachePrefix.size()) {
+        path_known = true;
+        if (method == "GET") found = RouteId::cache_get;
+        else if (method == "PUT") found = RouteId::cache_put;
+        else if (method == "DELETE") found = RouteId::cache_delete;
+    } else {
+        for (const auto& r : routes()) {
+            if (r.path != path) continue;
+            if (auto id = check(r.id, r.method); id != RouteId::not_found) {
+                found = id;
+                break;
+            }
+        }
+    }
+    if (method_mismatch) *method_mismatch = path_known && found == RouteId::not_found;
+    return found;
+}
+
+Api::Api(cache::Cache& cache, const Authenticator& auth, ApiOptions options)
+    : cache_(cache), auth_(auth), options_(options), started_(std::chrono::system_clock::now()) {}
+
+boost::asio::awaitable<Response> Api::handle(Request request) {
+    const auto start = std::chrono::steady_clock::now();
+    bool method_mismatch = false;
+    const RouteId route = match(request.method, request.path, &method_mismatch);
+    Response response;
+    if (route == RouteId::not_found) {
+        response = method_mismatch ? detail_error(405, "Method Not Allowed") : detail_error(404, "Not Found");
+    } else {
+        const auto& info = routes()[static_cast<std::size_t>(route)];
+        std::optional<Principal> who;
+        bool denied = false;
+        if (info.role) {
+            // Two Authorization headers are ambiguous: refuse rather than pick one.
+            std::optional<std::string_view> header;
+            bool ambiguous = request.authorization.size() > 1;
+            if (request.authorization.size() == 1) header = request.authorization.front();
+            auto principal = ambiguous ? boost::system::result<Principal>{make_error_code(auth_errc::malformed)}
+                                       : auth_.authenticate(header, std::chrono::system_clock::now());
+            if (!principal) {
+                denied = true;
+                const bool missing = principal.error() == make_error_code(auth_errc::missing);
+                response = detail_error(401, missing ? "Not authenticated" : "인증 정보를 확인할 수 없습니다");
+                response.headers.emplace_back("WWW-Authenticate", "Bearer");
+                spdlog::debug("http.auth_refused route={} reason={}", info.path, principal.error().message());
+            } else if (static_cast<int>(principal->role) < static_cast<int>(*info.role)) {
+                denied = true;
+                response = detail_error(403, "Not enough permissions");
+            } else {
+                who = std::move(*principal);
+            }
+        }
+        if (!denied) response = co_await dispatch(route, request, who ? &*who : nullptr);
+    }
+    http_stats_.count(route, response.status, std::chrono::steady_clock::now() - start);
+    co_return response;
+}
+
+boost::asio::awaitable<Response> Api::dispatch(RouteId route, Request& request, const Principal* who) {
+    detail::Context ctx{cache_, options_, request, who, draining(), started_};
+    switch (route) {
+        case RouteId::livez: co_return json_response(200, R"({"status":"ok"})");
+        case RouteId::readyz: co_return detail::readyz(ctx);
+        case RouteId::metrics: {
+            Response r = json_response(200, render_metrics(cache_, http_stats_, !draining() && cache_.backend().ready()));
+            r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            co_return r;
+        }
+        case RouteId::openapi: co_return json_response(200, std::string{openapi_document()});
+        case RouteId::monitoring_stats: co_return detail::monitoring_stats(ctx);
+        case RouteId::monitoring_stats_reset: co_return detail::monitoring_stats_reset(ctx);
+        case RouteId::monitoring_cluster_info: co_return co_await detail::monitoring_cluster_info(ctx);
+        case RouteId::monitoring_health: co_return detail::monitoring_health(ctx);
+        case RouteId::cache_get: co_return co_await detail::cache_get(ctx);
+        case RouteId::cache_put: co_return co_await detail::cache_put(ctx);
+        case RouteId::cache_delete: co_return co_await detail::cache_delete(ctx);
+        case RouteId::cache_delete_pattern: co_return co_await detail::cache_delete_pattern(ctx);
+        case RouteId::batch_get: co_return co_await detail::batch_get(ctx);
+        case RouteId::batch_set: co_return co_await detail::batch_set(ctx);
+        case RouteId::batch_delete: co_return co_await detail::batch_delete(ctx);
+        case RouteId::not_found: break;
+    }
+    co_return detail_error(404, "Not Found");
+}
+
+}  // namespace yooni::http

@@ -1,0 +1,316 @@
+// The cache API: one key (GET/PUT/DELETE /api/v1/cache/{key}), many keys
+// (POST /api/v1/batch/{get,set,delete}) and delete by pattern
+// (DELETE /api/v1/cache?pattern=...). Values are JSON documents; a GET returns
+// the stored document as it was written.
+#include "http/handlers.hpp"
+
+#include <yooni/cache/glob.hpp>
+
+#include <boost/json.hpp>
+
+#include <charconv>
+
+namespace yooni::http::detail {
+
+namespace json = boost::json;
+
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n;
+        std::uint32_t cp;
+        if (c < 0x80) { ++i; continue; }
+        if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+        else return false;
+        if (i + n >= s.size()) return false;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;
+        if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+namespace {
+
+constexpr std::string_view kCachePrefix = "/api/v1/cache/";
+constexpr std::int64_t kMaxTtlSeconds = 10LL * 365 * 24 * 3600;
+
+std::string json_string(std::string_view s) { return json::serialize(json::value(json::string(s))); }
+
+// A key check with FastAPI's messages; nullopt when the key is fine.
+std::optional<Response> check_key(std::string_view key, std::size_t max_bytes, std::vector<std::string> loc) {
+    if (!valid_utf8(key))
+        return validation_error(std::move(loc), "string_unicode",
+                                "Input should be a valid string, unable to parse raw data as a unicode string", "null");
+    if (key.empty())
+        return validation_error(std::move(loc), "string_too_short", "String should have at least 1 character",
+                                json_string(key));
+    if (key.size() > max_bytes)
+        return validation_error(std::move(loc), "string_too_long",
+                                "String should have at most " + std::to_string(max_bytes) + " bytes",
+                                json_string(key.substr(0, 64)));
+    return std::nullopt;
+}
+
+// The key of /api/v1/cache/{key}: the rest of the path, percent-decoded.
+std::optional<std::string> path_key(Context& ctx, std::optional<Response>& error) {
+    auto decoded = percent_decode(std::string_view{ctx.request.path}.substr(kCachePrefix.size()), false);
+    if (!decoded) {
+        error = validation_error({"path", "key"}, "string_unicode", "Malformed percent-encoding in the key", "null");
+        return std::nullopt;
+    }
+    if (auto bad = check_key(*decoded, ctx.options.max_key_bytes, {"path", "key"})) {
+        error = std::move(bad);
+        return std::nullopt;
+    }
+    return decoded;
+}
+
+// Parses a TTL in seconds (0 = no expiry) from text or JSON; nullopt = not given.
+std::optional<Response> parse_ttl(std::optional<std::string> text, std::vector<std::string> loc,
+                                  std::optional<std::chrono::seconds>& out) {
+    if (!text) return std::nullopt;
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+    if (ec != std::errc{} || end != text->data() + text->size() || text->empty())
+        return validation_error(std::move(loc), "int_parsing",
+                                "Input should be a valid integer, unable to parse string as an integer",
+                                json_string(*text));
+    if (v < 0)
+        return validation_error(std::move(loc), "greater_than_equal", "Input should be greater than or equal to 0",
+                                std::to_string(v));
+    if (v > kMaxTtlSeconds)
+        return validation_error(std::move(loc), "less_than_equal",
+                                "Input should be less than or equal to " + std::to_string(kMaxTtlSeconds),
+                                std::to_string(v));
+    out = std::chrono::seconds{v};
+    return std::nullopt;
+}
+
+std::optional<Response> query_ttl(Context& ctx, std::optional<std::chrono::seconds>& out) {
+    bool malformed = false;
+    auto text = query_param(ctx.request.query, "ttl", &malformed);
+    if (malformed)
+        return validation_error({"query", "ttl"}, "int_parsing", "Malformed percent-encoding", "null");
+    return parse_ttl(std::move(text), {"query", "ttl"}, out);
+}
+
+json::parse_options strict_json() {
+    json::parse_options opt;
+    opt.max_depth = 64;
+    return opt;
+}
+
+// Parses a JSON request body; on failure `error` holds the 422.
+std::optional<json::value> parse_body(Context& ctx, std::optional<Response>& error) {
+    const auto& body = ctx.request.body;
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+        error = validation_error({"body"}, "missing", "Field required", "null");
+        return std::nullopt;
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec, {}, strict_json());
+    if (ec) {
+        error = validation_error({"body"}, "json_invalid", "JSON decode error: " + ec.message(), "null");
+        return std::nullopt;
+    }
+    return v;
+}
+
+// {"keys": ["k1", ...]} for batch get and delete.
+std::optional<std::vector<std::string>> parse_keys(Context& ctx, std::optional<Response>& error) {
+    auto body = parse_body(ctx, error);
+    if (!body) return std::nullopt;
+    const auto* obj = body->if_object();
+    const json::value* keys = obj ? obj->if_contains("keys") : nullptr;
+    if (!keys || !keys->is_array()) {
+        error = validation_error({"body", "keys"}, keys ? "list_type" : "missing",
+                                 keys ? "Input should be a valid list" : "Field required", "null");
+        return std::nullopt;
+    }
+    const auto& arr = keys->get_array();
+    if (arr.size() > ctx.options.max_batch_keys) {
+        error = validation_error({"body", "keys"}, "too_long",
+                                 "List should have at most " + std::to_string(ctx.options.max_batch_keys) + " items",
+                                 "null");
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    out.reserve(arr.size());
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+        const auto* s = arr[i].if_string();
+        std::vector<std::string> loc{"body", "keys", std::to_string(i)};
+        if (!s) {
+            error = validation_error(loc, "string_type", "Input should be a valid string", json::serialize(arr[i]));
+            return std::nullopt;
+        }
+        if (auto bad = check_key(*s, ctx.options.max_key_bytes, loc)) {
+            error = std::move(bad);
+            return std::nullopt;
+        }
+        out.emplace_back(*s);
+    }
+    return out;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> cache_get(Context& ctx) {
+    std::optional<Response> error;
+    auto key = path_key(ctx, error);
+    if (error) co_return std::move(*error);
+    auto value = co_await ctx.cache.get(std::move(*key), ctx.request.deadline);
+    if (!value) co_return cache_error(value.error());
+    if (!*value) co_return detail_error(404, "Key not found");
+    co_return json_response(200, std::move(**value));
+}
+
+boost::asio::awaitable<Response> cache_put(Context& ctx) {
+    std::optional<Response> error;
+    auto key = path_key(ctx, error);
+    if (error) co_return std::move(*error);
+    std::optional<std::chrono::seconds> ttl;
+    if (auto bad = query_ttl(ctx, ttl)) co_return std::move(*bad);
+    if (!parse_body(ctx, error)) co_return std::move(*error);
+    const auto effective_ttl = ttl.value_or(ctx.options.default_ttl);
+    auto stored = co_await ctx.cache.set(*key, std::move(ctx.request.body), effective_ttl, ctx.request.deadline);
+    if (!stored) co_return cache_error(stored.error());
+    json::object o;
+    o["key"] = *key;
+    o["stored"] = true;
+    o["ttl"] = effective_ttl.count();
+    co_return json_response(200, json::serialize(o));
+}
+
+boost::asio::awaitable<Response> cache_delete(Context& ctx) {
+    std::optional<Response> error;
+    auto key = path_key(ctx, error);
+    if (error) co_return std::move(*error);
+    auto existed = co_await ctx.cache.del(*key, ctx.request.deadline);
+    if (!existed) co_return cache_error(existed.error());
+    json::object o;
+    o["key"] = *key;
+    o["deleted"] = *existed;
+    co_return json_response(200, json::serialize(o));
+}
+
+boost::asio::awaitable<Response> cache_delete_pattern(Context& ctx) {
+    bool malformed = false;
+    auto pattern = query_param(ctx.request.query, "pattern", &malformed);
+    if (malformed || !pattern)
+        co_return validation_error({"query", "pattern"}, malformed ? "string_unicode" : "missing",
+                                   malformed ? "Malformed percent-encoding" : "Field required", "null");
+    if (pattern->empty() || pattern->size() > cache::kMaxGlobPatternBytes || !valid_utf8(*pattern))
+        co_return validation_error({"query", "pattern"}, "string_too_long",
+                                   "Pattern should have 1 to " + std::to_string(cache::kMaxGlobPatternBytes) +
+                                       " bytes of UTF-8",
+                                   "null");
+    auto count = co_await ctx.cache.delete_pattern(*pattern, ctx.request.deadline);
+    if (!count) co_return cache_error(count.error());
+    json::object o;
+    o["pattern"] = *pattern;
+    o["deleted"] = *count;
+    co_return json_response(200, json::serialize(o));
+}
+
+boost::asio::awaitable<Response> batch_get(Context& ctx) {
+    std::optional<Response> error;
+    auto keys = parse_keys(ctx, error);
+    if (!keys) co_return std::move(*error);
+    auto values = co_await ctx.cache.mget(*keys, ctx.request.deadline);
+    if (!values) co_return cache_error(values.error());
+    json::object found;
+    json::array missing;
+    for (std::size_t i = 0; i < keys->size(); ++i) {
+        auto& v = (*values)[i];
+        if (!v) {
+            missing.emplace_back((*keys)[i]);
+            continue;
+        }
+        boost::system::error_code ec;
+        auto doc = json::parse(*v, ec, {}, strict_json());
+        // A value written by another program that is not JSON is returned as a string.
+        found[(*keys)[i]] = ec ? json::value(json::string(*v)) : std::move(doc);
+    }
+    json::object o;
+    o["found"] = found.size();
+    o["values"] = std::move(found);
+    o["missing"] = std::move(missing);
+    co_return json_response(200, json::serialize(o));
+}
+
+boost::asio::awaitable<Response> batch_set(Context& ctx) {
+    std::optional<Response> error;
+    auto body = parse_body(ctx, error);
+    if (!body) co_return std::move(*error);
+    const auto* obj = body->if_object();
+    const json::value* items = obj ? obj->if_contains("items") : nullptr;
+    if (!items || !items->is_array())
+        co_return validation_error({"body", "items"}, items ? "list_type" : "missing",
+                                   items ? "Input should be a valid list" : "Field required", "null");
+    std::optional<std::chrono::seconds> default_ttl;
+    if (const auto* t = obj->if_contains("ttl")) {
+        if (!t->is_int64() && !t->is_uint64())
+            co_return validation_error({"body", "ttl"}, "int_type", "Input should be a valid integer",
+                                       json::serialize(*t));
+        if (auto bad = parse_ttl(json::serialize(*t), {"body", "ttl"}, default_ttl)) co_return std::move(*bad);
+    }
+    if (auto q = query_ttl(ctx, default_ttl)) co_return std::move(*q);
+    const auto& arr = items->get_array();
+    if (arr.size() > ctx.options.max_batch_keys)
+        co_return validation_error({"body", "items"}, "too_long",
+                                   "List should have at most " + std::to_string(ctx.options.max_batch_keys) +
+                                       " items",
+                                   "null");
+    std::vector<cache::Cache::Item> batch;
+    batch.reserve(arr.size());
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+        const std::string idx = std::to_string(i);
+        const auto* item = arr[i].if_object();
+        if (!item) co_return validation_error({"body", "items", idx}, "dict_type", "Input should be a valid dictionary", "null");
+        const auto* key = item->if_contains("key");
+        if (!key || !key->is_string())
+            co_return validation_error({"body", "items", idx, "key"}, key ? "string_type" : "missing",
+                                       key ? "Input should be a valid string" : "Field required", "null");
+        if (auto bad = check_key(key->get_string(), ctx.options.max_key_bytes, {"body", "items", idx, "key"}))
+            co_return std::move(*bad);
+        const auto* value = item->if_contains("value");
+        if (!value) co_return validation_error({"body", "items", idx, "value"}, "missing", "Field required", "null");
+        std::optional<std::chrono::seconds> ttl = default_ttl;
+        if (const auto* t = item->if_contains("ttl")) {
+            if (!t->is_int64() && !t->is_uint64())
+                co_return validation_error({"body", "items", idx, "ttl"}, "int_type", "Input should be a valid integer",
+                                           json::serialize(*t));
+            if (auto bad = parse_ttl(json::serialize(*t), {"body", "items", idx, "ttl"}, ttl)) co_return std::move(*bad);
+        }
+        batch.push_back({std::string{key->get_string()}, json::serialize(*value), ttl.value_or(ctx.options.default_ttl)});
+    }
+    const auto n = batch.size();
+    auto stored = co_await ctx.cache.mset(std::move(batch), ctx.request.deadline);
+    if (!stored) co_return cache_error(stored.error());
+    json::object o;
+    o["stored"] = n;
+    co_return json_response(200, json::serialize(o));
+}
+
+boost::asio::awaitable<Response> batch_delete(Context& ctx) {
+    std::optional<Response> error;
+    auto keys = parse_keys(ctx, error);
+    if (!keys) co_return std::move(*error);
+    auto count = co_await ctx.cache.mdel(std::move(*keys), ctx.request.deadline);
+    if (!count) co_return cache_error(count.error());
+    json::object o;
+    o["deleted"] = *count;
+    co_return json_response(200, json::serialize(o));
+}
+
+}  // namespace yooni::http::detail

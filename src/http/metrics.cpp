@@ -1,0 +1,146 @@
+// /metrics in the Prometheus text format (0.0.4): names yooni_cache_*, base
+// units (seconds, bytes), counters ending in _total, sub-millisecond buckets.
+#include <yooni/http/api.hpp>
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <string>
+
+namespace yooni::http {
+
+namespace {
+
+class Writer {
+public:
+    void header(std::string_view name, std::string_view type, std::string_view help) {
+        out_ += "# HELP ";
+        out_ += name;
+        out_ += ' ';
+        out_ += help;
+        out_ += "\n# TYPE ";
+        out_ += name;
+        out_ += ' ';
+        out_ += type;
+        out_ += '\n';
+    }
+    void sample(std::string_view name, std::string_view labels, double value) {
+        out_ += name;
+        if (!labels.empty()) {
+            out_ += '{';
+            out_ += labels;
+            out_ += '}';
+        }
+        out_ += ' ';
+        char buf[64];
+        if (value == static_cast<double>(static_cast<std::int64_t>(value)) && std::abs(value) < 1e15)
+            std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));
+        else
+            std::snprintf(buf, sizeof buf, "%.9g", value);
+        out_ += buf;
+        out_ += '\n';
+    }
+    void histogram_samples(std::string_view name, const std::string& labels, const cache::LatencyHistogram& h) {
+        const auto snap = h.snapshot();
+        std::uint64_t cumulative = 0;
+        const std::string sep = labels.empty() ? "" : ",";
+        for (std::size_t i = 0; i < cache::kLatencyBucketsSeconds.size(); ++i) {
+            cumulative += snap.counts[i];
+            char le[32];
+            std::snprintf(le, sizeof le, "%g", cache::kLatencyBucketsSeconds[i]);
+            sample(std::string{name} + "_bucket", labels + sep + "le=\"" + le + "\"", static_cast<double>(cumulative));
+        }
+        sample(std::string{name} + "_bucket", labels + sep + "le=\"+Inf\"", static_cast<double>(snap.count));
+        sample(std::string{name} + "_sum", labels, snap.sum_seconds);
+        sample(std::string{name} + "_count", labels, static_cast<double>(snap.count));
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+double number(const boost::json::value& v) {
+    if (v.is_int64()) return static_cast<double>(v.get_int64());
+    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+    if (v.is_double()) return v.get_double();
+    if (v.is_bool()) return v.get_bool() ? 1 : 0;
+    return 0;
+}
+
+}  // namespace
+
+std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
+    Writer w;
+    auto& s = cache.stats();
+    auto counter = [&](std::string_view name, std::string_view help, const std::atomic<std::uint64_t>& v) {
+        w.header(name, "counter", help);
+        w.sample(name, "", static_cast<double>(v.load(std::memory_order_relaxed)));
+    };
+    w.header("yooni_cache_ready", "gauge", "1 when the service accepts cache calls (backend usable, not draining).");
+    w.sample("yooni_cache_ready", "", ready ? 1 : 0);
+    counter("yooni_cache_hits_total", "Cache reads that found the key.", s.hits);
+    counter("yooni_cache_misses_total", "Cache reads that did not find the key.", s.misses);
+    counter("yooni_cache_sets_total", "Values written.", s.sets);
+    counter("yooni_cache_deletes_total", "Keys deleted (requested).", s.deletes);
+    counter("yooni_cache_errors_total", "Cache operations that failed (backend or decode errors).", s.errors);
+    counter("yooni_cache_decode_errors_total", "Stored values that could not be decoded.", s.decode_errors);
+    counter("yooni_cache_compressed_values_total", "Values stored compressed.", s.compressed_count);
+    counter("yooni_cache_compression_original_bytes_total", "Bytes of compressed values before compression.",
+            s.total_original_size);
+    counter("yooni_cache_compression_stored_bytes_total", "Bytes stored for compressed values.",
+            s.total_compressed_size);
+
+    w.header("yooni_cache_operation_duration_seconds", "histogram", "Duration of cache operations, by operation.");
+    for (std::size_t i = 0; i < cache::kOpCount; ++i) {
+        const std::string labels = "op=\"" + std::string{cache::to_string(static_cast<cache::Op>(i))} + "\"";
+        w.histogram_samples("yooni_cache_operation_duration_seconds", labels, s.latency[i]);
+    }
+
+    const auto backend = cache.backend().describe();
+    const std::string backend_label = "backend=\"" + std::string{cache.backend().kind()} + "\"";
+    struct Field { const char* key; const char* name; const char* type; const char* help; };
+    static constexpr Field fields[] = {
+        {"entries", "yooni_cache_backend_entries", "gauge", "Entries held by the backend."},
+        {"bytes", "yooni_cache_backend_bytes", "gauge", "Bytes accounted by the backend."},
+        {"max_bytes", "yooni_cache_backend_max_bytes", "gauge", "Byte bound of the backend."},
+        {"evictions", "yooni_cache_backend_evictions_total", "counter", "Entries evicted by the byte bound."},
+        {"expirations", "yooni_cache_backend_expirations_total", "counter", "Entries dropped because their TTL passed."},
+    };
+    for (const auto& f : fields) {
+        if (const auto* v = backend.if_contains(f.key)) {
+            w.header(f.name, f.type, f.help);
+            w.sample(f.name, backend_label, number(*v));
+        }
+    }
+
+    w.header("yooni_cache_http_responses_total", "counter", "HTTP responses, by route and status code.");
+    for (const auto& r : routes()) {
+        const auto ri = static_cast<std::size_t>(r.id);
+        for (std::size_t k = 0; k < HttpStats::kStatuses.size(); ++k) {
+            const auto n = http.responses[ri][k].load(std::memory_order_relaxed);
+            if (n == 0) continue;
+            const auto code = HttpStats::kStatuses[k];
+            w.sample("yooni_cache_http_responses_total",
+                     "method=\"" + std::string{r.method} + "\",route=\"" + std::string{r.path} + "\",code=\"" +
+                         (code ? std::to_string(code) : std::string{"other"}) + "\"",
+                     static_cast<double>(n));
+        }
+    }
+    w.header("yooni_cache_http_request_duration_seconds", "histogram", "Time to answer HTTP requests, by route.");
+    for (const auto& r : routes()) {
+        w.histogram_samples("yooni_cache_http_request_duration_seconds",
+                            "method=\"" + std::string{r.method} + "\",route=\"" + std::string{r.path} + "\"",
+                            http.latency[static_cast<std::size_t>(r.id)]);
+    }
+    w.header("yooni_cache_http_open_connections", "gauge", "HTTP connections open now.");
+    w.sample("yooni_cache_http_open_connections", "", static_cast<double>(http.open_connections.load()));
+    counter("yooni_cache_http_accepted_connections_total", "HTTP connections accepted.", http.accepted_connections);
+    counter("yooni_cache_http_rejected_connections_total", "HTTP connections closed at once (over HTTP_MAX_CONNECTIONS).",
+            http.rejected_connections);
+    counter("yooni_cache_http_timed_out_connections_total", "HTTP connections closed by a header, body, write or idle deadline.",
+            http.timed_out_connections);
+    return w.take();
+}
+
+}  // namespace yooni::http

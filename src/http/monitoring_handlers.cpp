@@ -1,0 +1,80 @@
+// The monitoring API of the Python system (ORIGINAL-SYSTEM.md), same paths and
+// JSON shapes, plus health.
+#include "http/handlers.hpp"
+
+#include <boost/json.hpp>
+
+#include <ctime>
+
+namespace yooni::http::detail {
+
+std::string iso_timestamp(std::chrono::system_clock::time_point t) {
+    const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+    const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
+    return buf;
+}
+
+Response cache_error(const boost::system::error_code& ec) {
+    if (ec == make_error_code(cache::errc::unavailable))
+        return detail_error(503, "Cache backend unavailable: " + ec.message());
+    if (ec == make_error_code(cache::errc::timeout)) return detail_error(504, "Cache backend timed out");
+    if (ec == make_error_code(cache::errc::decode_error))
+        return detail_error(500, "Stored value could not be decoded (corrupt data)");
+    if (ec == make_error_code(cache::errc::too_large)) return detail_error(413, "Value too large for the cache");
+    return detail_error(502, "Cache backend error: " + ec.message());
+}
+
+Response readyz(Context& ctx) {
+    if (ctx.draining) return detail_error(503, "Shutting down");
+    if (!ctx.cache.backend().ready()) return detail_error(503, "Cache backend not ready");
+    boost::json::object o;
+    o["status"] = "ready";
+    o["backend"] = ctx.cache.backend().kind();
+    return json_response(200, boost::json::serialize(o));
+}
+
+Response monitoring_stats(Context& ctx) {
+    auto o = ctx.cache.stats().to_json();
+    o["backend"] = ctx.cache.backend().kind();
+    o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());
+    return json_response(200, boost::json::serialize(o));
+}
+
+Response monitoring_stats_reset(Context& ctx) {
+    ctx.cache.stats().reset();
+    boost::json::object o;
+    o["message"] = "Cache statistics reset";
+    o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());
+    return json_response(200, boost::json::serialize(o));
+}
+
+boost::asio::awaitable<Response> monitoring_cluster_info(Context& ctx) {
+    auto info = co_await ctx.cache.backend().cluster_info(ctx.request.deadline);
+    if (!info) co_return cache_error(info.error());
+    co_return json_response(200, boost::json::serialize(*info));
+}
+
+Response monitoring_health(Context& ctx) {
+    auto& backend = ctx.cache.backend();
+    const bool connected = backend.ready();
+    boost::json::object cache;
+    cache["connected"] = connected;
+    cache["backend"] = backend.kind();
+    cache["details"] = backend.describe();
+    cache["stats"] = ctx.cache.stats().to_json();
+    boost::json::object o;
+    o["status"] = connected && !ctx.draining ? "healthy" : "degraded";
+    o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());
+    o["uptime_seconds"] =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - ctx.started).count();
+    o["cache"] = std::move(cache);
+    return json_response(200, boost::json::serialize(o));
+}
+
+}  // namespace yooni::http::detail

@@ -1,0 +1,96 @@
+// The OpenAPI 3.1 description of the API. Written by hand (not generated from
+// the route table) so that a test can hold the two against each other.
+#include <yooni/http/api.hpp>
+
+namespace yooni::http {
+
+std::string_view openapi_document() {
+    static constexpr std::string_view doc = R"JSON({
+  "openapi": "3.1.0",
+  "info": {"title": "yooni-cache", "version": "0.1.0",
+           "description": "Cache tier of the Yooni Dropshipping System: values are JSON documents, stored in the Python system's format."},
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+    "schemas": {
+      "Detail": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+      "ValidationError": {"type": "object", "properties": {"detail": {"type": "array", "items": {"type": "object",
+        "properties": {"type": {"type": "string"}, "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                       "msg": {"type": "string"}, "input": {}}, "required": ["type", "loc", "msg"]}}}},
+      "Stats": {"type": "object", "properties": {"hits": {"type": "integer"}, "misses": {"type": "integer"},
+        "sets": {"type": "integer"}, "deletes": {"type": "integer"}, "errors": {"type": "integer"},
+        "total_requests": {"type": "integer"}, "hit_rate": {"type": "string", "examples": ["87.50%"]},
+        "compression": {"type": "object"}, "latency": {"type": "object"}, "timestamp": {"type": "string"}}}
+    },
+    "parameters": {
+      "key": {"name": "key", "in": "path", "required": true, "description": "The key, used as given (percent-encode '/', '?', '#', '%').",
+              "schema": {"type": "string", "minLength": 1, "maxLength": 1024}},
+      "ttl": {"name": "ttl", "in": "query", "required": false, "description": "Seconds to live; 0 = no expiry; default CACHE_TTL_SECONDS.",
+              "schema": {"type": "integer", "minimum": 0}}
+    },
+    "responses": {
+      "Unauthorized": {"description": "Missing or bad bearer token", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}}},
+      "Forbidden": {"description": "Role not enough", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}}},
+      "Invalid": {"description": "Validation error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationError"}}}},
+      "Unavailable": {"description": "Backend unavailable or service draining", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}}}
+    }
+  },
+  "security": [{"bearer": []}],
+  "paths": {
+    "/livez": {"get": {"summary": "Process alive (never asks the backend)", "security": [], "responses": {"200": {"description": "alive"}}}},
+    "/readyz": {"get": {"summary": "Backend usable and not draining", "security": [],
+      "responses": {"200": {"description": "ready"}, "503": {"$ref": "#/components/responses/Unavailable"}}}},
+    "/metrics": {"get": {"summary": "Prometheus metrics", "security": [], "responses": {"200": {"description": "text exposition format 0.0.4"}}}},
+    "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    "/api/v1/monitoring/cache/stats": {"get": {"summary": "Cache statistics (role read)",
+      "responses": {"200": {"description": "statistics", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stats"}}}},
+                    "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+    "/api/v1/monitoring/cache/stats/reset": {"post": {"summary": "Reset the statistics (role admin)",
+      "responses": {"200": {"description": "{message, timestamp}"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": {"$ref": "#/components/responses/Forbidden"}}}},
+    "/api/v1/monitoring/cache/cluster/info": {"get": {"summary": "Cluster state and nodes; cluster_enabled false on other backends (role read)",
+      "responses": {"200": {"description": "cluster info"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+    "/api/v1/monitoring/health/detailed": {"get": {"summary": "Backend connection and statistics (role read)",
+      "responses": {"200": {"description": "health"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+    "/api/v1/cache/{key}": {
+      "parameters": [{"$ref": "#/components/parameters/key"}],
+      "get": {"summary": "The stored JSON document (role read)",
+        "responses": {"200": {"description": "the document as written"}, "404": {"description": "miss"},
+                      "401": {"$ref": "#/components/responses/Unauthorized"}, "422": {"$ref": "#/components/responses/Invalid"},
+                      "503": {"$ref": "#/components/responses/Unavailable"}}},
+      "put": {"summary": "Store a JSON document (role write)", "parameters": [{"$ref": "#/components/parameters/ttl"}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {}}}},
+        "responses": {"200": {"description": "{key, stored, ttl}"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+                      "403": {"$ref": "#/components/responses/Forbidden"}, "413": {"description": "body over HTTP_MAX_BODY_BYTES"},
+                      "422": {"$ref": "#/components/responses/Invalid"}}},
+      "delete": {"summary": "Delete one key (role write)",
+        "responses": {"200": {"description": "{key, deleted}"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+                      "403": {"$ref": "#/components/responses/Forbidden"}}}
+    },
+    "/api/v1/cache": {"delete": {"summary": "Delete every key matching a Redis glob pattern (role admin)",
+      "parameters": [{"name": "pattern", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 1024}}],
+      "responses": {"200": {"description": "{pattern, deleted}"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": {"$ref": "#/components/responses/Forbidden"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
+    "/api/v1/batch/get": {"post": {"summary": "Read many keys: {\"keys\": [...]} (role read)",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+        "properties": {"keys": {"type": "array", "items": {"type": "string"}}}, "required": ["keys"]}}}},
+      "responses": {"200": {"description": "{found, values: {key: document}, missing: [keys]}"},
+                    "401": {"$ref": "#/components/responses/Unauthorized"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
+    "/api/v1/batch/set": {"post": {"summary": "Write many keys, not atomic: {\"items\": [{key, value, ttl?}], \"ttl\"?} (role write)",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+        "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "value": {},
+          "ttl": {"type": "integer", "minimum": 0}}, "required": ["key", "value"]}}, "ttl": {"type": "integer", "minimum": 0}},
+        "required": ["items"]}}}},
+      "responses": {"200": {"description": "{stored}"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": {"$ref": "#/components/responses/Forbidden"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
+    "/api/v1/batch/delete": {"post": {"summary": "Delete many keys: {\"keys\": [...]} (role write)",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+        "properties": {"keys": {"type": "array", "items": {"type": "string"}}}, "required": ["keys"]}}}},
+      "responses": {"200": {"description": "{deleted}"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": {"$ref": "#/components/responses/Forbidden"}, "422": {"$ref": "#/components/responses/Invalid"}}}}
+  }
+})JSON";
+    return doc;
+}
+
+}  // namespace yooni::http
