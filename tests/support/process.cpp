@@ -38,7 +38,9 @@ std::vector<std::string> merged_env(const std::vector<std::string>& extra) {
             if (x.substr(0, x.find('=')) == name) overridden = true;
         if (!overridden) env.push_back(entry);
     }
-    env.insert(env.end(), extra.begin(), extra.end());
+    // An entry without '=' only removes the inherited variable of that name.
+    for (const auto& x : extra)
+        if (x.find('=') != std::string::npos) env.push_back(x);
     return env;
 }
 
@@ -127,9 +129,10 @@ std::uint16_t free_port() {
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-                           const std::string& log_path) {
+                           const std::string& log_path, const std::string& cwd) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
     if (!log_path.empty()) {
         posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         posix_spawn_file_actions_adddup2(&actions, 1, 2);

@@ -31,8 +31,10 @@ std::uint16_t free_port();
 class ChildProcess {
 public:
     ChildProcess() = default;
+    // extra_env entries are "NAME=value" (override the inherited ones) or "NAME" (unset it); log_path
+    // receives stdout and stderr; cwd is the child's working directory.
     ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
-                 const std::string& log_path = {});
+                 const std::string& log_path = {}, const std::string& cwd = {});
     ChildProcess(ChildProcess&& other) noexcept;
     ChildProcess& operator=(ChildProcess&& other) noexcept;
     ~ChildProcess();
