@@ -9,6 +9,7 @@
 // an entry larger than a shard's bound is refused (set returns false).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -58,11 +59,15 @@ public:
 private:
     struct Shard;
     Clock::time_point now() const;
-    Shard& shard_for(std::string_view key);
+    // Milliseconds since epoch_, the unit entries store their expiry in.
+    std::uint64_t now_ms() const;
+    Shard& shard_for(std::uint64_t hash);
 
     std::vector<std::unique_ptr<Shard>> shards_;
     std::size_t max_bytes_;
-    std::chrono::milliseconds clock_offset_{0};
+    Clock::time_point epoch_;
+    // Atomic: tests may advance the clock while other threads read it.
+    std::atomic<std::int64_t> clock_offset_ms_{0};
 };
 
 }  // namespace yooni::cache

@@ -1,0 +1,475 @@
+// Memory layout, chosen for the per-entry budget (at most 64 bytes of real
+// memory beside key and value, measured with 1M entries of ~20-byte keys and
+// 100-byte values):
+//
+// - one malloc block per entry: a 32-byte header (bucket-chain link, two LRU
+//   links, one packed word) followed by the key and value bytes. 32 bytes is
+//   what keeps a 20 + 100 byte entry in glibc's 160-byte chunk; 40 would push
+//   it to 176.
+// - per shard, an array of chain heads that doubles when entries outnumber
+//   buckets, so it costs 8 to 16 bytes per entry.
+//
+// The packed word holds the expiry (ms since the store's epoch, 40 bits: 34
+// years) and, for entries with a key under 255 bytes and a value under 64 KiB,
+// both lengths. Larger entries mark the key length 0xFF and keep two uint32
+// lengths in front of the key: 8 bytes more on an entry of at least 255 bytes.
+//
+// Expiry is lazy (an expired entry is dropped when touched) plus a bounded
+// sweep on every set: the LRU tail, where unread entries drift, and a cursor
+// that walks a few buckets each time, so every expired entry goes within one
+// pass of the table while writes continue.
+#include "yooni/cache/memory_store.hpp"
+
+#include "yooni/cache/glob.hpp"
+
+#include <boost/assert.hpp>
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <new>
+
+namespace yooni::cache {
+namespace {
+
+constexpr unsigned kExpiryBits = 40;
+constexpr std::uint64_t kExpiryMask = (std::uint64_t{1} << kExpiryBits) - 1;
+constexpr unsigned kKeyLengthShift = 40;   // 8 bits
+constexpr unsigned kValueLengthShift = 48;  // 16 bits
+constexpr std::uint64_t kLargeMark = 0xFF;  // in the key-length bits
+constexpr std::size_t kSmallKeyMax = 254;
+constexpr std::size_t kSmallValueMax = 0xFFFF;
+constexpr std::size_t kLargeLengthsBytes = 2 * sizeof(std::uint32_t);
+
+constexpr std::size_t kInitialBuckets = 8;
+// Per set: expired entries looked at from the LRU tail, and buckets the
+// cursor visits. Small, so a set stays O(1); enough that the cursor laps the
+// table after (buckets / 2) sets.
+constexpr int kSweepTailEntries = 2;
+constexpr std::size_t kSweepBuckets = 2;
+
+bool is_small(std::size_t key_bytes, std::size_t value_bytes) {
+    return key_bytes <= kSmallKeyMax && value_bytes <= kSmallValueMax;
+}
+
+std::size_t block_bytes(std::size_t key_bytes, std::size_t value_bytes);
+
+struct Entry {
+    Entry* chain_next;  // next entry in the same bucket
+    Entry* newer;       // LRU neighbours; null at the shard's ends
+    Entry* older;
+    std::uint64_t meta;  // expiry | key length | value length, see the file comment
+
+    bool large() const { return ((meta >> kKeyLengthShift) & 0xFF) == kLargeMark; }
+    const char* payload() const { return reinterpret_cast<const char*>(this + 1); }
+    char* payload() { return reinterpret_cast<char*>(this + 1); }
+
+    std::size_t key_size() const {
+        if (!large()) return (meta >> kKeyLengthShift) & 0xFF;
+        std::uint32_t n;
+        std::memcpy(&n, payload(), sizeof n);
+        return n;
+    }
+    std::size_t value_size() const {
+        if (!large()) return meta >> kValueLengthShift;
+        std::uint32_t n;
+        std::memcpy(&n, payload() + sizeof n, sizeof n);
+        return n;
+    }
+    std::string_view key() const { return {payload() + (large() ? kLargeLengthsBytes : 0), key_size()}; }
+    std::string_view value() const {
+        auto k = key();
+        return {k.data() + k.size(), value_size()};
+    }
+    std::uint64_t expiry() const { return meta & kExpiryMask; }  // 0: none
+    bool expired(std::uint64_t now_ms) const { return expiry() != 0 && expiry() <= now_ms; }
+    std::size_t cost() const { return key_size() + value_size() + MemoryStore::kEntryOverheadBytes; }
+
+    // Lays out lengths, key and value; the block holds block_bytes() of them.
+    // `key` and `value` must not point into this block.
+    void write(std::string_view key, std::string_view value, std::uint64_t expiry) {
+        char* out = payload();
+        if (is_small(key.size(), value.size())) {
+            meta = expiry | (std::uint64_t{key.size()} << kKeyLengthShift) |
+                   (std::uint64_t{value.size()} << kValueLengthShift);
+        } else {
+            meta = expiry | (kLargeMark << kKeyLengthShift);
+            const auto k = static_cast<std::uint32_t>(key.size());
+            const auto v = static_cast<std::uint32_t>(value.size());
+            std::memcpy(out, &k, sizeof k);
+            std::memcpy(out + sizeof k, &v, sizeof v);
+            out += kLargeLengthsBytes;
+        }
+        if (!key.empty()) std::memcpy(out, key.data(), key.size());
+        if (!value.empty()) std::memcpy(out + key.size(), value.data(), value.size());
+    }
+};
+static_assert(sizeof(Entry) == 32, "the header size is the memory budget; see the file comment");
+
+std::size_t block_bytes(std::size_t key_bytes, std::size_t value_bytes) {
+    return sizeof(Entry) + (is_small(key_bytes, value_bytes) ? 0 : kLargeLengthsBytes) + key_bytes +
+           value_bytes;
+}
+
+Entry* allocate_entry(std::string_view key, std::string_view value, std::uint64_t expiry) {
+    void* block = std::malloc(block_bytes(key.size(), value.size()));
+    if (!block) return nullptr;
+    auto* e = new (block) Entry{nullptr, nullptr, nullptr, 0};
+    e->write(key, value, expiry);
+    return e;
+}
+
+// The block already holds the new value when the length format stays and
+// malloc's rounding left room; then a set rewrites instead of reallocating.
+bool fits_in_place(Entry* e, std::size_t key_bytes, std::size_t value_bytes) {
+    return e->large() == !is_small(key_bytes, value_bytes) &&
+           malloc_usable_size(e) >= block_bytes(key_bytes, value_bytes);
+}
+
+std::uint64_t hash_key(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+}  // namespace
+
+// Everything below is guarded by `mutex`.
+struct MemoryStore::Shard {
+    explicit Shard(std::size_t bound) : max_bytes(bound) { reset(); }
+    ~Shard() { free_all(); }
+
+    std::mutex mutex;
+    const std::size_t max_bytes;
+    std::unique_ptr<Entry*[]> buckets;
+    std::size_t bucket_count = 0;  // a power of two
+    Entry* newest = nullptr;
+    Entry* oldest = nullptr;
+    std::size_t entries = 0;
+    std::size_t bytes = 0;
+    std::uint64_t evictions = 0;
+    std::uint64_t expirations = 0;
+    std::size_t sweep_cursor = 0;
+
+    Entry** bucket_for(std::uint64_t hash) { return &buckets[hash & (bucket_count - 1)]; }
+
+    // The link that points at the entry with this key, or the null link
+    // ending its bucket's chain when there is none.
+    Entry** find(std::uint64_t hash, std::string_view key) {
+        Entry** link = bucket_for(hash);
+        while (*link && (*link)->key() != key) link = &(*link)->chain_next;
+        return link;
+    }
+
+    Entry** link_to(const Entry* e) {
+        Entry** link = bucket_for(hash_key(e->key()));
+        while (*link != e) {
+            BOOST_ASSERT(*link);
+            link = &(*link)->chain_next;
+        }
+        return link;
+    }
+
+    void lru_unlink(Entry* e) {
+        (e->newer ? e->newer->older : newest) = e->older;
+        (e->older ? e->older->newer : oldest) = e->newer;
+        e->newer = e->older = nullptr;
+    }
+
+    void lru_push_newest(Entry* e) {
+        e->newer = nullptr;
+        e->older = newest;
+        (newest ? newest->newer : oldest) = e;
+        newest = e;
+    }
+
+    void touch(Entry* e) {
+        if (e == newest) return;
+        lru_unlink(e);
+        lru_push_newest(e);
+    }
+
+    void erase(Entry** link) {
+        Entry* e = *link;
+        *link = e->chain_next;
+        lru_unlink(e);
+        --entries;
+        bytes -= e->cost();
+        std::free(e);
+    }
+
+    void expire(Entry** link) {
+        erase(link);
+        ++expirations;
+    }
+
+    // Links a new entry at `link` (the null end of its chain).
+    void insert(Entry** link, Entry* e) {
+        e->chain_next = nullptr;
+        *link = e;
+        lru_push_newest(e);
+        ++entries;
+        bytes += e->cost();
+        if (entries > bucket_count) grow();
+    }
+
+    // Puts `fresh` where `*link` was, keeping its place in the chain.
+    void replace(Entry** link, Entry* fresh) {
+        Entry* old = *link;
+        fresh->chain_next = old->chain_next;
+        *link = fresh;
+        lru_unlink(old);
+        bytes -= old->cost();
+        std::free(old);
+        lru_push_newest(fresh);
+        bytes += fresh->cost();
+    }
+
+    void grow() {
+        const std::size_t count = bucket_count * 2;
+        auto fresh = std::make_unique<Entry*[]>(count);  // value-initialised: all null
+        for (std::size_t b = 0; b < bucket_count; ++b) {
+            for (Entry* e = buckets[b]; e;) {
+                Entry* next = e->chain_next;
+                Entry*& head = fresh[hash_key(e->key()) & (count - 1)];
+                e->chain_next = head;
+                head = e;
+                e = next;
+            }
+        }
+        buckets = std::move(fresh);
+        bucket_count = count;
+    }
+
+    void sweep(std::uint64_t now_ms) {
+        for (int i = 0; i < kSweepTailEntries && oldest && oldest->expired(now_ms); ++i) expire(link_to(oldest));
+        for (std::size_t i = 0; i < kSweepBuckets; ++i) {
+            sweep_cursor = (sweep_cursor + 1) & (bucket_count - 1);
+            for (Entry** link = &buckets[sweep_cursor]; *link;) {
+                if ((*link)->expired(now_ms)) {
+                    expire(link);
+                } else {
+                    link = &(*link)->chain_next;
+                }
+            }
+        }
+    }
+
+    // The newest entry never goes: callers refuse entries costing more than
+    // max_bytes, so it alone always fits.
+    void evict_to_bound(std::uint64_t now_ms) {
+        while (bytes > max_bytes) {
+            BOOST_ASSERT(oldest && oldest != newest);
+            if (oldest->expired(now_ms)) {
+                ++expirations;
+            } else {
+                ++evictions;
+            }
+            erase(link_to(oldest));
+        }
+    }
+
+    // Calls f(link) for every entry; f may erase the entry at link, the walk
+    // then goes on with the one that took its place.
+    template <class F>
+    void for_each_link(F&& f) {
+        for (std::size_t b = 0; b < bucket_count; ++b) {
+            for (Entry** link = &buckets[b]; *link;) {
+                Entry* before = *link;
+                f(link);
+                if (*link == before) link = &before->chain_next;
+            }
+        }
+    }
+
+    void free_all() {
+        for (Entry* e = newest; e;) {
+            Entry* next = e->older;
+            std::free(e);
+            e = next;
+        }
+        newest = oldest = nullptr;
+        entries = bytes = 0;
+    }
+
+    void reset() {
+        free_all();
+        bucket_count = kInitialBuckets;
+        buckets = std::make_unique<Entry*[]>(bucket_count);
+        sweep_cursor = 0;
+    }
+};
+
+MemoryStore::MemoryStore(std::size_t max_bytes, std::size_t shards)
+    : max_bytes_(max_bytes), epoch_(Clock::now()) {
+    shards = std::max<std::size_t>(shards, 1);
+    shards_.reserve(shards);
+    for (std::size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(max_bytes / shards));
+}
+
+MemoryStore::~MemoryStore() = default;
+
+MemoryStore::Clock::time_point MemoryStore::now() const {
+    return Clock::now() + std::chrono::milliseconds(clock_offset_ms_.load(std::memory_order_relaxed));
+}
+
+std::uint64_t MemoryStore::now_ms() const {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now() - epoch_).count();
+    // Below kExpiryMask, so an expiry saturated at kExpiryMask never passes.
+    return static_cast<std::uint64_t>(std::clamp<std::int64_t>(ms, 0, kExpiryMask - 1));
+}
+
+// High bits pick the shard, low bits the bucket within it: independent.
+MemoryStore::Shard& MemoryStore::shard_for(std::uint64_t hash) { return *shards_[(hash >> 32) % shards_.size()]; }
+
+std::optional<std::string> MemoryStore::get(std::string_view key) {
+    const auto hash = hash_key(key);
+    const auto now = now_ms();
+    Shard& shard = shard_for(hash);
+    std::lock_guard lock{shard.mutex};
+    Entry** link = shard.find(hash, key);
+    if (!*link) return std::nullopt;
+    if ((*link)->expired(now)) {
+        shard.expire(link);
+        return std::nullopt;
+    }
+    shard.touch(*link);
+    return std::string{(*link)->value()};
+}
+
+bool MemoryStore::set(std::string_view key, std::string value, std::chrono::milliseconds ttl) {
+    if (ttl.count() < 0) {  // expired before it was stored, as Redis treats a past EXAT
+        del(key);
+        return true;
+    }
+    const auto hash = hash_key(key);
+    const auto now = now_ms();
+    const std::size_t cost = key.size() + value.size() + kEntryOverheadBytes;
+    constexpr std::size_t kMaxLength = std::numeric_limits<std::uint32_t>::max();
+    Shard& shard = shard_for(hash);
+    std::lock_guard lock{shard.mutex};
+    Entry** link = shard.find(hash, key);
+
+    if (key.size() > kMaxLength || value.size() > kMaxLength || cost > shard.max_bytes) {
+        // The caller meant to replace this key: its old value must not stay readable.
+        if (*link) shard.erase(link);
+        return false;
+    }
+    const std::uint64_t expiry =
+        ttl.count() == 0 ? 0
+                         : std::min<std::uint64_t>(kExpiryMask, now + static_cast<std::uint64_t>(ttl.count()));
+
+    if (Entry* old = *link; old && fits_in_place(old, key.size(), value.size())) {
+        shard.bytes -= old->cost();
+        old->write(key, value, expiry);
+        shard.bytes += old->cost();
+        shard.touch(old);
+    } else {
+        Entry* fresh = allocate_entry(key, value, expiry);
+        if (!fresh) {
+            if (old) shard.erase(link);
+            return false;
+        }
+        if (old) {
+            shard.replace(link, fresh);
+        } else {
+            shard.insert(link, fresh);
+        }
+    }
+    shard.sweep(now);
+    shard.evict_to_bound(now);
+    return true;
+}
+
+bool MemoryStore::del(std::string_view key) {
+    const auto hash = hash_key(key);
+    const auto now = now_ms();
+    Shard& shard = shard_for(hash);
+    std::lock_guard lock{shard.mutex};
+    Entry** link = shard.find(hash, key);
+    if (!*link) return false;
+    if ((*link)->expired(now)) {
+        shard.expire(link);
+        return false;
+    }
+    shard.erase(link);
+    return true;
+}
+
+bool MemoryStore::exists(std::string_view key) { return ttl(key).has_value(); }
+
+std::optional<std::chrono::milliseconds> MemoryStore::ttl(std::string_view key) {
+    const auto hash = hash_key(key);
+    const auto now = now_ms();
+    Shard& shard = shard_for(hash);
+    std::lock_guard lock{shard.mutex};
+    Entry** link = shard.find(hash, key);
+    if (!*link) return std::nullopt;
+    if ((*link)->expired(now)) {
+        shard.expire(link);
+        return std::nullopt;
+    }
+    const auto expiry = (*link)->expiry();
+    return std::chrono::milliseconds(expiry == 0 ? 0 : static_cast<std::int64_t>(expiry - now));
+}
+
+std::size_t MemoryStore::delete_matching(std::string_view pattern) {
+    if (pattern.size() > kMaxGlobPatternBytes) return 0;
+    std::size_t deleted = 0;
+    for (auto& shard : shards_) {
+        const auto now = now_ms();
+        std::lock_guard lock{shard->mutex};
+        shard->for_each_link([&](Entry** link) {
+            if ((*link)->expired(now)) {
+                shard->expire(link);
+            } else if (glob_match(pattern, (*link)->key())) {
+                shard->erase(link);
+                ++deleted;
+            }
+        });
+    }
+    return deleted;
+}
+
+std::vector<std::string> MemoryStore::keys(std::string_view pattern, std::size_t limit) {
+    std::vector<std::string> out;
+    if (pattern.size() > kMaxGlobPatternBytes) return out;
+    for (auto& shard : shards_) {
+        const auto now = now_ms();
+        std::lock_guard lock{shard->mutex};
+        for (std::size_t b = 0; b < shard->bucket_count; ++b) {
+            for (Entry* e = shard->buckets[b]; e; e = e->chain_next) {
+                if (out.size() >= limit) return out;
+                if (!e->expired(now) && glob_match(pattern, e->key())) out.emplace_back(e->key());
+            }
+        }
+    }
+    return out;
+}
+
+void MemoryStore::clear() {
+    for (auto& shard : shards_) {
+        std::lock_guard lock{shard->mutex};
+        shard->reset();
+    }
+}
+
+MemoryStore::Stats MemoryStore::stats() const {
+    Stats s;
+    s.max_bytes = max_bytes_;
+    for (const auto& shard : shards_) {
+        std::lock_guard lock{shard->mutex};
+        s.entries += shard->entries;
+        s.bytes += shard->bytes;
+        s.evictions += shard->evictions;
+        s.expirations += shard->expirations;
+    }
+    return s;
+}
+
+void MemoryStore::advance_clock_for_test(std::chrono::milliseconds by) {
+    clock_offset_ms_.fetch_add(by.count(), std::memory_order_relaxed);
+}
+
+}  // namespace yooni::cache
