@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace yooni::config {
@@ -117,6 +118,9 @@ struct LoadedSettings {
     Settings settings;
     std::map<std::string, Source> sources;      // variable name -> where it came from
     std::string dotenv_path;                    // empty when no .env was read
+    // Added by config/: names in .env that are no setting, with their line,
+    // in file order. Ignored like pydantic-settings' default; warnings() lists them.
+    std::vector<std::pair<std::string, int>> unknown_dotenv;
 };
 
 // A variable lookup: environment first, then .env. Injected for tests.
@@ -124,6 +128,7 @@ struct Environment {
     std::map<std::string, std::string> env;     // the process environment (relevant names)
     std::map<std::string, std::string> dotenv;  // parsed .env
     std::map<std::string, int> dotenv_lines;    // name -> line number in .env
+    std::string dotenv_path;                    // added: the file read_environment() read; empty when none
 };
 
 // Reads the process environment and `<dir>/.env` (missing file = empty).

@@ -1,0 +1,103 @@
+// describe(): the effective settings, one `NAME=value  (source)` line per
+// variable in the order of variables(), for `config check` and start-up
+// logs. Values print in a form load() reads back; secrets never print.
+#include "config/redis_url.hpp"
+#include "config/text.hpp"
+#include "config/values.hpp"
+#include "yooni/config/settings.hpp"
+
+#include <functional>
+#include <map>
+
+namespace yooni::config {
+namespace {
+
+std::string text(bool value) { return value ? "true" : "false"; }
+
+template <class Number>
+std::string text(Number value) {
+    return std::to_string(value);
+}
+
+std::string comma_list(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += ',';
+        out += item;
+    }
+    return out;
+}
+
+std::string_view source_text(Source source) {
+    switch (source) {
+        case Source::default_value: return "default";
+        case Source::environment: return "env";
+        case Source::dotenv: return ".env";
+    }
+    return "default";
+}
+
+using Formatter = std::function<std::string(const Settings&)>;
+
+// One formatter per variable; a variable without one is a programming
+// error that the describe tests catch (every name of variables() is checked).
+const std::map<std::string, Formatter, std::less<>>& formatters() {
+    static const std::map<std::string, Formatter, std::less<>> kFormatters{
+        {"REDIS_CLUSTER_ENABLED", [](const Settings& s) { return text(s.redis.cluster_enabled); }},
+        {"REDIS_CLUSTER_NODES", [](const Settings& s) { return comma_list(s.redis.cluster_nodes); }},
+        {"REDIS_CLUSTER_PASSWORD", [](const Settings& s) { return s.redis.cluster_password.masked(); }},
+        {"REDIS_URL", [](const Settings& s) { return s.redis.url ? detail::mask_redis_url(*s.redis.url) : ""; }},
+        {"REDIS_HOST", [](const Settings& s) { return s.redis.host; }},
+        {"REDIS_PORT", [](const Settings& s) { return text(s.redis.port); }},
+        {"REDIS_DB", [](const Settings& s) { return text(s.redis.db); }},
+        {"REDIS_PASSWORD", [](const Settings& s) { return s.redis.password.masked(); }},
+        {"REDIS_SSL", [](const Settings& s) { return text(s.redis.ssl); }},
+        {"REDIS_POOL_SIZE", [](const Settings& s) { return text(s.redis.pool_size); }},
+        {"REDIS_FALLBACK_TO_MEMORY", [](const Settings& s) { return text(s.redis.fallback_to_memory); }},
+        {"CACHE_TTL_SECONDS", [](const Settings& s) { return text(s.cache.ttl.count()); }},
+        {"CACHE_KEY_PREFIX", [](const Settings& s) { return s.cache.key_prefix; }},
+        {"CACHE_COMPRESSION_ENABLED", [](const Settings& s) { return text(s.cache.compression_enabled); }},
+        {"CACHE_COMPRESSION_THRESHOLD", [](const Settings& s) { return text(s.cache.compression_threshold_bytes); }},
+        {"CACHE_COMPRESSION_LEVEL", [](const Settings& s) { return text(s.cache.compression_level); }},
+        {"CACHE_VALUE_FORMAT",
+         [](const Settings& s) { return std::string(s.cache.value_format == ValueFormat::gzip ? "gzip" : "legacy"); }},
+        {"CACHE_MEMORY_MAX_BYTES", [](const Settings& s) { return detail::format_size_bytes(s.cache.memory_max_bytes); }},
+        {"SECRET_KEY", [](const Settings& s) { return s.auth.secret_key.masked(); }},
+        {"API_TOKENS", [](const Settings& s) { return s.auth.static_tokens.empty() ? "" : std::string("***"); }},
+        {"AUTH_ADMIN_SUBJECTS", [](const Settings& s) { return comma_list(s.auth.admin_subjects); }},
+        {"AUTH_DEFAULT_ROLE", [](const Settings& s) { return std::string(to_string(s.auth.default_role)); }},
+        {"AUTH_LEEWAY_SECONDS", [](const Settings& s) { return text(s.auth.leeway.count()); }},
+        {"HOST", [](const Settings& s) { return s.http.host; }},
+        {"PORT", [](const Settings& s) { return text(s.http.port); }},
+        {"WORKER_THREADS", [](const Settings& s) { return text(s.http.worker_threads); }},
+        {"HTTP_MAX_CONNECTIONS", [](const Settings& s) { return text(s.http.max_connections); }},
+        {"HTTP_MAX_HEADER_BYTES", [](const Settings& s) { return text(s.http.max_header_bytes); }},
+        {"HTTP_MAX_BODY_BYTES", [](const Settings& s) { return text(s.http.max_body_bytes); }},
+        {"CACHE_MAX_KEY_BYTES", [](const Settings& s) { return text(s.http.max_key_bytes); }},
+        {"HTTP_MAX_BATCH_KEYS", [](const Settings& s) { return text(s.http.max_batch_keys); }},
+        {"HTTP_HEADER_TIMEOUT_MS", [](const Settings& s) { return text(s.http.header_timeout.count()); }},
+        {"HTTP_BODY_TIMEOUT_MS", [](const Settings& s) { return text(s.http.body_timeout.count()); }},
+        {"HTTP_WRITE_TIMEOUT_MS", [](const Settings& s) { return text(s.http.write_timeout.count()); }},
+        {"HTTP_IDLE_TIMEOUT_MS", [](const Settings& s) { return text(s.http.idle_timeout.count()); }},
+        {"HTTP_REQUEST_TIMEOUT_MS", [](const Settings& s) { return text(s.http.request_timeout.count()); }},
+        {"SHUTDOWN_GRACE_MS", [](const Settings& s) { return text(s.http.shutdown_grace.count()); }},
+        {"LOG_LEVEL", [](const Settings& s) { return s.log_level; }},
+    };
+    return kFormatters;
+}
+
+}  // namespace
+
+std::vector<std::string> describe(const LoadedSettings& loaded) {
+    std::vector<std::string> lines;
+    for (const auto& doc : variables()) {
+        const auto formatter = formatters().find(doc.name);
+        const auto value = formatter == formatters().end() ? std::string("?") : formatter->second(loaded.settings);
+        const auto source = loaded.sources.find(doc.name);
+        const auto from = source == loaded.sources.end() ? Source::default_value : source->second;
+        lines.push_back(doc.name + "=" + detail::one_line(value) + "  (" + std::string(source_text(from)) + ")");
+    }
+    return lines;
+}
+
+}  // namespace yooni::config

@@ -1,0 +1,214 @@
+// load(): every variable of settings.hpp, checked in the order of
+// variables(); the first bad one stops the start with a ConfigError.
+#include "config/reader.hpp"
+#include "config/redis_url.hpp"
+#include "config/text.hpp"
+#include "config/values.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace yooni::config {
+namespace {
+
+using detail::Reader;
+
+constexpr std::int64_t kIntMax = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t kMaxMilliseconds = 3'600'000;  // one hour: nothing here should wait longer
+constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr std::uint64_t kTiB = kMiB * kMiB;
+
+std::chrono::milliseconds milliseconds(Reader& reader, std::string_view name, std::chrono::milliseconds fallback) {
+    return std::chrono::milliseconds{reader.integer(name, fallback.count(), 1, kMaxMilliseconds,
+                                                    "milliseconds as an integer 1..3600000")};
+}
+
+std::size_t count(Reader& reader, std::string_view name, std::size_t fallback, std::int64_t max) {
+    const auto expected = "an integer 1.." + std::to_string(max);
+    return static_cast<std::size_t>(reader.integer(name, static_cast<std::int64_t>(fallback), 1, max, expected));
+}
+
+// HOST and REDIS_HOST: an address or a name; "[::1]" is taken as "::1".
+std::string host(Reader& reader, std::string_view name, const std::string& fallback) {
+    const auto text = reader.raw(name);
+    if (!text) return fallback;
+    auto value = detail::trim(*text);
+    if (value.size() > 2 && value.front() == '[' && value.back() == ']' &&
+        detail::is_ipv6_literal(value.substr(1, value.size() - 2))) {
+        value = value.substr(1, value.size() - 2);
+    }
+    if (!detail::is_valid_host(value)) reader.fail(name, *text, "a host name, an IPv4 address or an IPv6 address");
+    return std::string(value);
+}
+
+void load_redis(Reader& reader, RedisSettings& redis, const Environment& environment) {
+    redis.cluster_enabled = reader.boolean("REDIS_CLUSTER_ENABLED", redis.cluster_enabled);
+
+    constexpr std::string_view kNodesExpected =
+        "a JSON list of \"host:port\" strings or host:port,host:port (IPv6 as [::1]:7000)";
+    const auto nodes_text = reader.raw("REDIS_CLUSTER_NODES");
+    if (nodes_text) {
+        auto list = detail::parse_list(*nodes_text);
+        if (!list) reader.fail("REDIS_CLUSTER_NODES", *nodes_text, std::string(kNodesExpected) + "; " + list.problem);
+        for (std::size_t i = 0; i < list.value->size(); ++i) {
+            const auto& item = (*list.value)[i];
+            const auto endpoint = detail::parse_endpoint(item);
+            if (!endpoint) {
+                reader.fail("REDIS_CLUSTER_NODES", *nodes_text,
+                            std::string(kNodesExpected) + "; entry " + std::to_string(i + 1) + " " +
+                                detail::quoted(item) + ": " + endpoint.problem);
+            }
+            const auto& host = endpoint.value->host;
+            const bool v6 = host.find(':') != std::string::npos;
+            redis.cluster_nodes.push_back((v6 ? "[" + host + "]" : host) + ":" +
+                                          std::to_string(endpoint.value->port));
+        }
+    }
+    if (redis.cluster_enabled && redis.cluster_nodes.empty()) {
+        reader.fail("REDIS_CLUSTER_NODES", nodes_text.value_or(""),
+                    std::string(kNodesExpected) + " with at least one seed node, as REDIS_CLUSTER_ENABLED is true");
+    }
+    redis.cluster_password = reader.secret("REDIS_CLUSTER_PASSWORD");
+
+    if (auto url = reader.optional_text("REDIS_URL")) {
+        const auto trimmed = std::string(detail::trim(*url));
+        const auto parsed = detail::parse_redis_url(trimmed);
+        if (!parsed) {
+            reader.fail("REDIS_URL", *url,
+                        parsed.problem + " (redis://[[user]:password@]host[:port][/db], rediss:// for TLS, "
+                                         "unix:///path/to/socket)");
+        }
+        redis.url = trimmed;
+    }
+
+    const bool host_given = detail::find_variable(environment, "REDIS_HOST").has_value();
+    redis.host = host(reader, "REDIS_HOST", redis.host);
+    redis.port = static_cast<std::uint16_t>(
+        reader.integer("REDIS_PORT", redis.port, 1, 65535, "an integer port 1..65535"));
+    redis.db = static_cast<int>(reader.integer("REDIS_DB", redis.db, 0, 15, "a database number 0..15"));
+    redis.password = reader.secret("REDIS_PASSWORD");
+    redis.ssl = reader.boolean("REDIS_SSL", redis.ssl);
+    redis.pool_size = static_cast<int>(
+        reader.integer("REDIS_POOL_SIZE", redis.pool_size, 1, 1000, "an integer 1..1000"));
+    redis.fallback_to_memory = reader.boolean("REDIS_FALLBACK_TO_MEMORY", redis.fallback_to_memory);
+    redis.configured = redis.cluster_enabled || redis.url.has_value() || host_given;
+}
+
+void load_cache(Reader& reader, CacheSettings& cache) {
+    cache.ttl = std::chrono::seconds{reader.integer("CACHE_TTL_SECONDS", cache.ttl.count(), 0, kIntMax,
+                                                    "seconds as an integer 0..2147483647 (0 = no expiry)")};
+    if (auto prefix = reader.raw("CACHE_KEY_PREFIX")) cache.key_prefix = std::move(*prefix);  // "" is a prefix too
+    cache.compression_enabled = reader.boolean("CACHE_COMPRESSION_ENABLED", cache.compression_enabled);
+    cache.compression_threshold_bytes = static_cast<std::size_t>(
+        reader.integer("CACHE_COMPRESSION_THRESHOLD", static_cast<std::int64_t>(cache.compression_threshold_bytes), 1,
+                       kIntMax, "bytes as an integer 1..2147483647"));
+    cache.compression_level = static_cast<int>(
+        reader.integer("CACHE_COMPRESSION_LEVEL", cache.compression_level, 1, 9, "a gzip level 1..9"));
+
+    if (auto format = reader.raw("CACHE_VALUE_FORMAT")) {
+        const auto word = detail::to_lower(detail::trim(*format));
+        if (word == "legacy") {
+            cache.value_format = ValueFormat::legacy;
+        } else if (word == "gzip") {
+            cache.value_format = ValueFormat::gzip;
+        } else {
+            reader.fail("CACHE_VALUE_FORMAT", *format, "legacy or gzip");
+        }
+    }
+
+    if (auto size = reader.raw("CACHE_MEMORY_MAX_BYTES")) {
+        const auto bytes = detail::parse_size_bytes(*size);
+        if (!bytes || *bytes < kMiB || *bytes > kTiB) {
+            reader.fail("CACHE_MEMORY_MAX_BYTES", *size,
+                        "a size 1MiB..1024GiB: bytes, or a number with k, m, g, kb, mb, gb, kib, mib or gib "
+                        "(powers of 1024), e.g. 512MiB");
+        }
+        cache.memory_max_bytes = static_cast<std::size_t>(*bytes);
+    }
+}
+
+void load_auth(Reader& reader, AuthSettings& auth) {
+    auth.secret_key = reader.secret("SECRET_KEY");
+
+    if (auto text = reader.optional_text("API_TOKENS")) {
+        auto tokens = detail::parse_static_tokens(*text);
+        if (!tokens) {
+            reader.fail("API_TOKENS", *text,
+                        "name:role:token entries separated by commas (role read, write or admin; token of 16 "
+                        "or more visible characters; unique names)" + tokens.problem);
+        }
+        auth.static_tokens = std::move(*tokens.value);
+    }
+
+    if (auto text = reader.raw("AUTH_ADMIN_SUBJECTS")) {
+        auto subjects = detail::parse_list(*text);
+        if (!subjects) reader.fail("AUTH_ADMIN_SUBJECTS", *text, "a comma list of JWT subjects or a JSON list of strings; " + subjects.problem);
+        auth.admin_subjects = std::move(*subjects.value);
+    }
+
+    if (auto text = reader.raw("AUTH_DEFAULT_ROLE")) {
+        const auto role = parse_role(detail::to_lower(detail::trim(*text)));
+        if (!role) reader.fail("AUTH_DEFAULT_ROLE", *text, "read, write or admin");
+        auth.default_role = *role;
+    }
+
+    auth.leeway = std::chrono::seconds{
+        reader.integer("AUTH_LEEWAY_SECONDS", auth.leeway.count(), 0, 300, "seconds as an integer 0..300")};
+}
+
+void load_http(Reader& reader, HttpSettings& http) {
+    http.host = host(reader, "HOST", http.host);
+    http.port = static_cast<std::uint16_t>(
+        reader.integer("PORT", http.port, 0, 65535, "an integer port 0..65535 (0 = any free port)"));
+    http.worker_threads = static_cast<unsigned>(
+        reader.integer("WORKER_THREADS", http.worker_threads, 0, 256, "an integer 0..256 (0 = one per core)"));
+    http.max_connections = count(reader, "HTTP_MAX_CONNECTIONS", http.max_connections, 1'000'000);
+    http.max_header_bytes = count(reader, "HTTP_MAX_HEADER_BYTES", http.max_header_bytes, 1 << 20);
+    http.max_body_bytes = count(reader, "HTTP_MAX_BODY_BYTES", http.max_body_bytes, 1 << 30);
+    http.max_key_bytes = count(reader, "CACHE_MAX_KEY_BYTES", http.max_key_bytes, 65536);
+    http.max_batch_keys = count(reader, "HTTP_MAX_BATCH_KEYS", http.max_batch_keys, 100'000);
+    http.header_timeout = milliseconds(reader, "HTTP_HEADER_TIMEOUT_MS", http.header_timeout);
+    http.body_timeout = milliseconds(reader, "HTTP_BODY_TIMEOUT_MS", http.body_timeout);
+    http.write_timeout = milliseconds(reader, "HTTP_WRITE_TIMEOUT_MS", http.write_timeout);
+    http.idle_timeout = milliseconds(reader, "HTTP_IDLE_TIMEOUT_MS", http.idle_timeout);
+    http.request_timeout = milliseconds(reader, "HTTP_REQUEST_TIMEOUT_MS", http.request_timeout);
+    http.shutdown_grace = milliseconds(reader, "SHUTDOWN_GRACE_MS", http.shutdown_grace);
+}
+
+std::string log_level(Reader& reader, const std::string& fallback) {
+    const auto text = reader.raw("LOG_LEVEL");
+    if (!text) return fallback;
+    auto word = detail::to_lower(detail::trim(*text));
+    if (word == "warning") word = "warn";  // Python's logging spells it so
+    for (std::string_view level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+        if (word == level) return word;
+    }
+    reader.fail("LOG_LEVEL", *text, "trace, debug, info, warn, error, critical or off");
+}
+
+}  // namespace
+
+LoadedSettings load(const Environment& environment) {
+    LoadedSettings loaded;
+    loaded.dotenv_path = environment.dotenv_path;
+    Reader reader(environment, loaded);
+    auto& s = loaded.settings;
+    load_redis(reader, s.redis, environment);
+    load_cache(reader, s.cache);
+    load_auth(reader, s.auth);
+    load_http(reader, s.http);
+    s.log_level = log_level(reader, s.log_level);
+
+    for (const auto& doc : variables()) loaded.sources.try_emplace(doc.name, Source::default_value);
+
+    for (const auto& [name, line] : environment.dotenv_lines) {
+        bool known = false;
+        for (const auto& doc : variables()) known = known || detail::iequals(doc.name, name);
+        if (!known) loaded.unknown_dotenv.emplace_back(name, line);
+    }
+    std::sort(loaded.unknown_dotenv.begin(), loaded.unknown_dotenv.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
+    return loaded;
+}
+
+}  // namespace yooni::config

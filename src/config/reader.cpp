@@ -1,0 +1,114 @@
+#include "config/reader.hpp"
+
+#include "config/redis_url.hpp"
+#include "config/text.hpp"
+
+namespace yooni::config::detail {
+
+std::optional<RawValue> find_variable(const Environment& environment, std::string_view name) {
+    const std::string exact(name);
+    if (auto it = environment.env.find(exact); it != environment.env.end()) {
+        return RawValue{it->second, Source::environment, 0};
+    }
+    for (const auto& [spelled, value] : environment.env) {
+        if (iequals(spelled, name)) return RawValue{value, Source::environment, 0};
+    }
+    std::optional<RawValue> latest;
+    for (const auto& [spelled, value] : environment.dotenv) {
+        if (!iequals(spelled, name)) continue;
+        const auto line_it = environment.dotenv_lines.find(spelled);
+        const int line = line_it == environment.dotenv_lines.end() ? 0 : line_it->second;
+        if (!latest || line > latest->line) latest = RawValue{value, Source::dotenv, line};
+    }
+    return latest;
+}
+
+std::string shown_value(std::string_view name, std::string_view value) {
+    for (const auto& doc : variables()) {
+        if (doc.name == name && doc.secret) return "\"***\"";
+    }
+    if (name == "REDIS_URL") return quoted(mask_redis_url(value));
+    return quoted(value);
+}
+
+std::optional<std::string> Reader::raw(std::string_view name) {
+    auto found = find_variable(environment_, name);
+    if (!found) return std::nullopt;
+    loaded_.sources[std::string(name)] = found->source;
+    return std::move(found->text);
+}
+
+void Reader::fail(std::string_view name, std::string_view value, std::string_view expected) const {
+    throw ConfigError(std::string(name),
+                      std::string(name) + "=" + shown_value(name, value) + ": expected " + std::string(expected));
+}
+
+bool Reader::boolean(std::string_view name, bool fallback) {
+    const auto text = raw(name);
+    if (!text) return fallback;
+    const auto value = parse_bool(*text);
+    if (!value) fail(name, *text, "a boolean: true/false, 1/0, yes/no, on/off, t/f or y/n");
+    return *value;
+}
+
+std::int64_t Reader::integer(std::string_view name, std::int64_t fallback, std::int64_t min, std::int64_t max,
+                             std::string_view expected) {
+    const auto text = raw(name);
+    if (!text) return fallback;
+    const auto value = parse_int(*text);
+    if (!value || *value < min || *value > max) fail(name, *text, expected);
+    return *value;
+}
+
+std::optional<std::string> Reader::optional_text(std::string_view name) {
+    auto text = raw(name);
+    if (!text || trim(*text).empty()) return std::nullopt;
+    return text;
+}
+
+Secret Reader::secret(std::string_view name) {
+    // Kept byte for byte: a password may well end in a space.
+    auto text = raw(name);
+    if (!text || text->empty()) return Secret{};
+    return Secret{std::move(*text)};
+}
+
+Checked<std::vector<StaticToken>> parse_static_tokens(std::string_view text) {
+    using Result = Checked<std::vector<StaticToken>>;
+    constexpr std::size_t kMinTokenChars = 16;
+    std::vector<StaticToken> tokens;
+    int index = 0;
+    for (auto entry : split(text, ',')) {
+        if (entry.empty()) continue;  // "a:read:x," — a trailing comma is harmless
+        ++index;
+        const auto first = entry.find(':');
+        const auto second = first == std::string_view::npos ? first : entry.find(':', first + 1);
+        // Entries are named by position or name, never by their text: it holds the token.
+        const auto label = "entry " + std::to_string(index);
+        if (second == std::string_view::npos) return Result::fail("; " + label + " has no name:role:token form");
+        const auto name = trim(entry.substr(0, first));
+        const auto role_text = to_lower(trim(entry.substr(first + 1, second - first - 1)));
+        const auto token = trim(entry.substr(second + 1));
+        if (name.empty()) return Result::fail("; " + label + " has an empty name");
+        for (char c : name) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte <= 0x20 || byte == 0x7f) return Result::fail("; " + label + " has a name with spaces or control characters");
+        }
+        const auto named = label + " (" + quoted(name) + ")";
+        const auto role = parse_role(role_text);
+        if (!role) return Result::fail("; " + named + " has a role other than read, write or admin");
+        if (token.size() < kMinTokenChars) return Result::fail("; " + named + " has a token shorter than 16 characters");
+        for (char c : token) {
+            const auto byte = static_cast<unsigned char>(c);
+            // Bearer tokens travel in an HTTP header: visible ASCII only.
+            if (byte <= 0x20 || byte >= 0x7f) return Result::fail("; " + named + " has a token with characters other than visible ASCII");
+        }
+        for (const auto& earlier : tokens) {
+            if (earlier.name == name) return Result::fail("; " + named + " repeats a name; names must be unique");
+        }
+        tokens.push_back(StaticToken{std::string(name), *role, Secret{std::string(token)}});
+    }
+    return Result::ok(std::move(tokens));
+}
+
+}  // namespace yooni::config::detail

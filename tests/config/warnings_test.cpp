@@ -1,0 +1,101 @@
+#include "config/dotenv.hpp"
+#include "yooni/config/settings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace yooni::config {
+namespace {
+
+constexpr const char* kGoodKey = "0123456789abcdef0123456789abcdef";
+
+std::vector<std::string> warnings_for(std::map<std::string, std::string> env, std::string_view dotenv = "") {
+    env.try_emplace("SECRET_KEY", kGoodKey);  // most tests are not about the key
+    auto environment = detail::parse_dotenv(dotenv, {});
+    environment.env = std::move(env);
+    return warnings(load(environment));
+}
+
+bool has_warning(const std::vector<std::string>& all, std::string_view part) {
+    return std::any_of(all.begin(), all.end(), [&](const auto& w) { return w.find(part) != std::string::npos; });
+}
+
+TEST(Warnings, StaysQuietForASoundSetup) {
+    EXPECT_EQ(warnings_for({{"REDIS_URL", "rediss://:pw@cache:6379/0"}, {"HOST", "0.0.0.0"},
+                            {"API_TOKENS", std::string("ci:read:") + kGoodKey}}),
+              std::vector<std::string>{});
+}
+
+TEST(Warnings, ListsUnknownDotenvNamesWithTheirLine) {
+    EXPECT_TRUE(has_warning(warnings_for({}, "\nREDIS_CLUSTER_NODE=a:7000\n"),
+                            "unknown variable REDIS_CLUSTER_NODE in .env line 2"));
+}
+
+TEST(Warnings, ExplainsAMissingSecretKey) {
+    const auto all = warnings_for({{"SECRET_KEY", ""}});
+    EXPECT_TRUE(has_warning(all, "SECRET_KEY is not set: a random key is generated at start; tokens do not survive "
+                                 "restarts; only loopback HOST allowed"));
+    EXPECT_FALSE(has_warning(all, "HOST="));
+}
+
+TEST(Warnings, FlagsNonLoopbackHostWithoutSecretKey) {
+    EXPECT_TRUE(has_warning(warnings_for({{"SECRET_KEY", ""}, {"HOST", "0.0.0.0"}}),
+                            "HOST=0.0.0.0 is not a loopback address while SECRET_KEY is not set"));
+}
+
+TEST(Warnings, TakesAnyLoopbackSpellingAsLoopback) {
+    for (const char* host : {"localhost", "127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"}) {
+        EXPECT_FALSE(has_warning(warnings_for({{"SECRET_KEY", ""}, {"HOST", host}}), "is not a loopback")) << host;
+    }
+}
+
+TEST(Warnings, FlagsSecretKeyShorterThan32Bytes) {
+    EXPECT_TRUE(has_warning(warnings_for({{"SECRET_KEY", "short-key"}}), "SECRET_KEY is shorter than 32 bytes"));
+}
+
+TEST(Warnings, FlagsStaticTokensShorterThan32CharactersByName) {
+    EXPECT_TRUE(has_warning(warnings_for({{"API_TOKENS", "ci:read:abcdefghijklmnopqr"}}),
+                            "API_TOKENS token of \"ci\" is shorter than 32 characters"));
+}
+
+TEST(Warnings, SaysClusterWinsOverRedisUrl) {
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_CLUSTER_ENABLED", "true"}, {"REDIS_CLUSTER_NODES", "a:7000"},
+                                          {"REDIS_CLUSTER_PASSWORD", "pw"}, {"REDIS_URL", "redis://cache"}}),
+                            "the cluster is used, REDIS_URL is ignored"));
+}
+
+TEST(Warnings, FlagsClusterWithoutPassword) {
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_CLUSTER_ENABLED", "true"}, {"REDIS_CLUSTER_NODES", "a:7000"}}),
+                            "without REDIS_CLUSTER_PASSWORD"));
+}
+
+TEST(Warnings, FlagsNonZeroDbInClusterMode) {
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_CLUSTER_ENABLED", "true"}, {"REDIS_CLUSTER_NODES", "a:7000"},
+                                          {"REDIS_DB", "3"}}),
+                            "REDIS_DB=3 is ignored: Redis Cluster has only database 0"));
+}
+
+TEST(Warnings, FlagsRedisSslContradictingTheUrlScheme) {
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "rediss://cache"}, {"REDIS_SSL", "false"}}),
+                            "REDIS_SSL=false ignored: REDIS_URL uses rediss://"));
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "redis://cache"}, {"REDIS_SSL", "true"}}),
+                            "REDIS_SSL=true ignored: REDIS_URL uses redis://"));
+}
+
+TEST(Warnings, LeavesDefaultRedisSslAloneWithATlsUrl) {
+    EXPECT_EQ(warnings_for({{"REDIS_URL", "rediss://cache"}}), std::vector<std::string>{});
+}
+
+TEST(Warnings, FlagsSingleNodePartsShadowedByRedisUrl) {
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "redis://cache"}, {"REDIS_HOST", "other"}, {"REDIS_DB", "1"}}),
+                            "REDIS_HOST, REDIS_DB ignored: REDIS_URL is set"));
+}
+
+TEST(Warnings, ListsIgnoredRedisUrlParameters) {
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "redis://cache?socket_timeout=5"}}),
+                            "REDIS_URL parameters ignored: socket_timeout"));
+}
+
+}  // namespace
+}  // namespace yooni::config
