@@ -94,7 +94,7 @@ GlobOutcome glob_match_counted(std::string_view pattern, std::string_view key) {
 
     while (ki < key.size()) {
         if (pi < plen && pattern[pi] == '*') {
-            while (pi < plen && pattern[pi] == '*') ++pi, ++steps;
+            for (; pi < plen && pattern[pi] == '*'; ++pi) ++steps;
             if (pi == plen) return {true, steps};  // a final star takes the rest of the key
             star_resume = pi;
             star_key = ki;
@@ -115,7 +115,7 @@ GlobOutcome glob_match_counted(std::string_view pattern, std::string_view key) {
         ki = ++star_key;
         ++steps;
     }
-    while (pi < plen && pattern[pi] == '*') ++pi, ++steps;
+    for (; pi < plen && pattern[pi] == '*'; ++pi) ++steps;
     return {pi == plen, steps};
 }
 

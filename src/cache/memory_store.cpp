@@ -1,18 +1,12 @@
 // Memory layout, chosen for the per-entry budget (at most 64 bytes of real
 // memory beside key and value, measured with 1M entries of ~20-byte keys and
-// 100-byte values):
+// 100-byte values; 48.6 measured in RSS):
 //
-// - one malloc block per entry: a 32-byte header (bucket-chain link, two LRU
-//   links, one packed word) followed by the key and value bytes. 32 bytes is
-//   what keeps a 20 + 100 byte entry in glibc's 160-byte chunk; 40 would push
-//   it to 176.
+// - one malloc block per entry (memory_entry.hpp): a 32-byte header
+//   (bucket-chain link, two LRU links, one packed word for expiry and
+//   lengths) followed by the key and value bytes;
 // - per shard, an array of chain heads that doubles when entries outnumber
 //   buckets, so it costs 8 to 16 bytes per entry.
-//
-// The packed word holds the expiry (ms since the store's epoch, 40 bits: 34
-// years) and, for entries with a key under 255 bytes and a value under 64 KiB,
-// both lengths. Larger entries mark the key length 0xFF and keep two uint32
-// lengths in front of the key: 8 bytes more on an entry of at least 255 bytes.
 //
 // Expiry is lazy (an expired entry is dropped when touched) plus a bounded
 // sweep on every set: the LRU tail, where unread entries drift, and a cursor
@@ -22,29 +16,23 @@
 
 #include "yooni/cache/glob.hpp"
 
-#include <boost/assert.hpp>
+#include "cache/memory_entry.hpp"
 
-#include <malloc.h>
+#include <boost/assert.hpp>
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <mutex>
-#include <new>
 
 namespace yooni::cache {
 namespace {
 
-constexpr unsigned kExpiryBits = 40;
-constexpr std::uint64_t kExpiryMask = (std::uint64_t{1} << kExpiryBits) - 1;
-constexpr unsigned kKeyLengthShift = 40;   // 8 bits
-constexpr unsigned kValueLengthShift = 48;  // 16 bits
-constexpr std::uint64_t kLargeMark = 0xFF;  // in the key-length bits
-constexpr std::size_t kSmallKeyMax = 254;
-constexpr std::size_t kSmallValueMax = 0xFFFF;
-constexpr std::size_t kLargeLengthsBytes = 2 * sizeof(std::uint32_t);
+using detail::allocate_entry;
+using detail::Entry;
+using detail::fits_in_place;
+using detail::kExpiryMask;
 
 constexpr std::size_t kInitialBuckets = 8;
 // Per set: expired entries looked at from the LRU tail, and buckets the
@@ -52,84 +40,6 @@ constexpr std::size_t kInitialBuckets = 8;
 // table after (buckets / 2) sets.
 constexpr int kSweepTailEntries = 2;
 constexpr std::size_t kSweepBuckets = 2;
-
-bool is_small(std::size_t key_bytes, std::size_t value_bytes) {
-    return key_bytes <= kSmallKeyMax && value_bytes <= kSmallValueMax;
-}
-
-std::size_t block_bytes(std::size_t key_bytes, std::size_t value_bytes);
-
-struct Entry {
-    Entry* chain_next;  // next entry in the same bucket
-    Entry* newer;       // LRU neighbours; null at the shard's ends
-    Entry* older;
-    std::uint64_t meta;  // expiry | key length | value length, see the file comment
-
-    bool large() const { return ((meta >> kKeyLengthShift) & 0xFF) == kLargeMark; }
-    const char* payload() const { return reinterpret_cast<const char*>(this + 1); }
-    char* payload() { return reinterpret_cast<char*>(this + 1); }
-
-    std::size_t key_size() const {
-        if (!large()) return (meta >> kKeyLengthShift) & 0xFF;
-        std::uint32_t n;
-        std::memcpy(&n, payload(), sizeof n);
-        return n;
-    }
-    std::size_t value_size() const {
-        if (!large()) return meta >> kValueLengthShift;
-        std::uint32_t n;
-        std::memcpy(&n, payload() + sizeof n, sizeof n);
-        return n;
-    }
-    std::string_view key() const { return {payload() + (large() ? kLargeLengthsBytes : 0), key_size()}; }
-    std::string_view value() const {
-        auto k = key();
-        return {k.data() + k.size(), value_size()};
-    }
-    std::uint64_t expiry() const { return meta & kExpiryMask; }  // 0: none
-    bool expired(std::uint64_t now_ms) const { return expiry() != 0 && expiry() <= now_ms; }
-    std::size_t cost() const { return key_size() + value_size() + MemoryStore::kEntryOverheadBytes; }
-
-    // Lays out lengths, key and value; the block holds block_bytes() of them.
-    // `key` and `value` must not point into this block.
-    void write(std::string_view key, std::string_view value, std::uint64_t expiry) {
-        char* out = payload();
-        if (is_small(key.size(), value.size())) {
-            meta = expiry | (std::uint64_t{key.size()} << kKeyLengthShift) |
-                   (std::uint64_t{value.size()} << kValueLengthShift);
-        } else {
-            meta = expiry | (kLargeMark << kKeyLengthShift);
-            const auto k = static_cast<std::uint32_t>(key.size());
-            const auto v = static_cast<std::uint32_t>(value.size());
-            std::memcpy(out, &k, sizeof k);
-            std::memcpy(out + sizeof k, &v, sizeof v);
-            out += kLargeLengthsBytes;
-        }
-        if (!key.empty()) std::memcpy(out, key.data(), key.size());
-        if (!value.empty()) std::memcpy(out + key.size(), value.data(), value.size());
-    }
-};
-static_assert(sizeof(Entry) == 32, "the header size is the memory budget; see the file comment");
-
-std::size_t block_bytes(std::size_t key_bytes, std::size_t value_bytes) {
-    return sizeof(Entry) + (is_small(key_bytes, value_bytes) ? 0 : kLargeLengthsBytes) + key_bytes +
-           value_bytes;
-}
-
-Entry* allocate_entry(std::string_view key, std::string_view value, std::uint64_t expiry) {
-    void* block = std::malloc(block_bytes(key.size(), value.size()));
-    if (!block) return nullptr;
-    auto* e = new (block) Entry{nullptr, nullptr, nullptr, 0};
-    e->write(key, value, expiry);
-    return e;
-}
-
-// The block already holds the new value when the length format stays and
-// malloc's rounding left room; then a set rewrites instead of reallocating.
-bool fits_in_place(Entry* e, std::size_t key_bytes, std::size_t value_bytes) {
-    return e->large() == !is_small(key_bytes, value_bytes) &&
-           malloc_usable_size(e) >= block_bytes(key_bytes, value_bytes);
-}
 
 std::uint64_t hash_key(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
