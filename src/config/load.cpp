@@ -1,6 +1,7 @@
 // load(): every variable of settings.hpp, checked in the order of
 // variables(); the first bad one stops the start with a ConfigError.
 #include "config/reader.hpp"
+#include "config/static_tokens.hpp"
 #include "config/redis_url.hpp"
 #include "config/text.hpp"
 #include "config/values.hpp"

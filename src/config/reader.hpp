@@ -31,6 +31,7 @@ std::optional<RawValue> find_variable(const Environment& environment, std::strin
 // password masked, anything else quoted and escaped.
 std::string shown_value(std::string_view name, std::string_view value);
 
+// Used once, on the thread that starts the service; throws ConfigError.
 class Reader {
 public:
     Reader(const Environment& environment, LoadedSettings& loaded)
@@ -53,8 +54,5 @@ private:
     const Environment& environment_;
     LoadedSettings& loaded_;
 };
-
-// API_TOKENS: "name:role:token,..."; the token is all after the second ':'.
-Checked<std::vector<StaticToken>> parse_static_tokens(std::string_view text);
 
 }  // namespace yooni::config::detail

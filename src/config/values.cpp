@@ -101,17 +101,18 @@ bool is_host_name(std::string_view text) {
     if (!text.empty() && text.back() == '.') text.remove_suffix(1);  // fully qualified
     if (text.empty() || text.size() > 253) return false;
     bool all_numeric = true;  // "999.1.1.1" is a bad address, not a name
-    for (auto label : split(text, '.')) {
-        if (label.empty() || label.size() > 63) return false;
-        if (label.front() == '-' || label.back() == '-') return false;
-        for (char c : label) {
-            if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '_')) return false;
-            if (!is_digit(c)) all_numeric = false;
+    std::size_t label_size = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        const char c = i < text.size() ? text[i] : '.';
+        if (c == '.') {
+            if (label_size == 0 || label_size > 63) return false;
+            if (text[i - 1] == '-' || text[i - label_size] == '-') return false;
+            label_size = 0;
+            continue;
         }
-    }
-    // split() trims: a name with spaces inside a label would pass above.
-    for (char c : text) {
-        if (c == ' ' || c == '\t') return false;
+        if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '_')) return false;
+        if (!is_digit(c)) all_numeric = false;
+        ++label_size;
     }
     return !all_numeric;
 }

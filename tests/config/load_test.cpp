@@ -188,7 +188,7 @@ TEST(Load, AcceptsIpv4Ipv6AndNamesAsHost) {
 }
 
 TEST(Load, RefusesMalformedHosts) {
-    for (const char* host : {"", " ", "999.1.1.1", "1.2.3", "-bad.example", "a..b", "host:6379", "[::1", "a b"}) {
+    for (const char* host : {"", " ", "999.1.1.1", "1.2.3", "-bad.example", "a..b", "host:6379", "[::1", "a b", "a\n.b", "a-.b"}) {
         EXPECT_NE(error_of(environment_of({{"HOST", host}})).find("expected a host name"), std::string::npos) << host;
     }
 }

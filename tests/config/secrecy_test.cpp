@@ -60,6 +60,7 @@ TEST(Secrecy, KeepsSecretsOutOfTokenErrors) {
     expect_no_secret(error_of({{"API_TOKENS", std::string("ci:owner:") + kToken}}));
     expect_no_secret(error_of({{"API_TOKENS", std::string("ci:read:") + kToken + ",LEAK-no-colons"}}));
     expect_no_secret(error_of({{"API_TOKENS", "ci:read:LEAK-short"}}));
+    expect_no_secret(error_of({{"API_TOKENS", std::string(kToken) + ":read:ci"}}));  // token written first
     expect_no_secret(error_of({{"API_TOKENS", std::string("ci:read:") + kToken + ",ci:read:" + kToken}}));
 }
 
