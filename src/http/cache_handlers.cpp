@@ -188,7 +188,7 @@ boost::asio::awaitable<Response> cache_put(Context& ctx) {
     o["key"] = *key;
     o["stored"] = true;
     o["ttl"] = effective_ttl.count();
-    co_return json_response(200, json::serialize(o));
+    co_return json_response(200, to_json_text(o));
 }
 
 boost::asio::awaitable<Response> cache_delete(Context& ctx) {
@@ -200,7 +200,7 @@ boost::asio::awaitable<Response> cache_delete(Context& ctx) {
     json::object o;
     o["key"] = *key;
     o["deleted"] = *existed;
-    co_return json_response(200, json::serialize(o));
+    co_return json_response(200, to_json_text(o));
 }
 
 boost::asio::awaitable<Response> cache_delete_pattern(Context& ctx) {
@@ -219,7 +219,7 @@ boost::asio::awaitable<Response> cache_delete_pattern(Context& ctx) {
     json::object o;
     o["pattern"] = *pattern;
     o["deleted"] = *count;
-    co_return json_response(200, json::serialize(o));
+    co_return json_response(200, to_json_text(o));
 }
 
 boost::asio::awaitable<Response> batch_get(Context& ctx) {
@@ -245,7 +245,7 @@ boost::asio::awaitable<Response> batch_get(Context& ctx) {
     o["found"] = found.size();
     o["values"] = std::move(found);
     o["missing"] = std::move(missing);
-    co_return json_response(200, json::serialize(o));
+    co_return json_response(200, to_json_text(o));
 }
 
 boost::asio::awaitable<Response> batch_set(Context& ctx) {
@@ -292,14 +292,14 @@ boost::asio::awaitable<Response> batch_set(Context& ctx) {
                                            json::serialize(*t));
             if (auto bad = parse_ttl(json::serialize(*t), {"body", "items", idx, "ttl"}, ttl)) co_return std::move(*bad);
         }
-        batch.push_back({std::string{key->get_string()}, json::serialize(*value), ttl.value_or(ctx.options.default_ttl)});
+        batch.push_back({std::string{key->get_string()}, to_json_text(*value), ttl.value_or(ctx.options.default_ttl)});
     }
     const auto n = batch.size();
     auto stored = co_await ctx.cache.mset(std::move(batch), ctx.request.deadline);
     if (!stored) co_return cache_error(stored.error());
     json::object o;
     o["stored"] = n;
-    co_return json_response(200, json::serialize(o));
+    co_return json_response(200, to_json_text(o));
 }
 
 boost::asio::awaitable<Response> batch_delete(Context& ctx) {
@@ -310,7 +310,7 @@ boost::asio::awaitable<Response> batch_delete(Context& ctx) {
     if (!count) co_return cache_error(count.error());
     json::object o;
     o["deleted"] = *count;
-    co_return json_response(200, json::serialize(o));
+    co_return json_response(200, to_json_text(o));
 }
 
 }  // namespace yooni::http::detail

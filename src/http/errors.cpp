@@ -3,7 +3,64 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+#include <cmath>
+
 namespace yooni::http {
+
+namespace {
+
+void append_json(std::string& out, const boost::json::value& v) {
+    switch (v.kind()) {
+        case boost::json::kind::double_: {
+            const double d = v.get_double();
+            if (!std::isfinite(d)) {
+                out += "null";  // JSON has no NaN/Infinity (Starlette refuses them too)
+                return;
+            }
+            char buf[64];
+            auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+            std::string_view text{buf, static_cast<std::size_t>(end - buf)};
+            out += text;
+            if (text.find_first_of(".eE") == std::string_view::npos) out += ".0";
+            return;
+        }
+        case boost::json::kind::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& [k, val] : v.get_object()) {
+                if (!first) out += ',';
+                first = false;
+                out += boost::json::serialize(boost::json::string_view{k});
+                out += ':';
+                append_json(out, val);
+            }
+            out += '}';
+            return;
+        }
+        case boost::json::kind::array: {
+            out += '[';
+            bool first = true;
+            for (const auto& val : v.get_array()) {
+                if (!first) out += ',';
+                first = false;
+                append_json(out, val);
+            }
+            out += ']';
+            return;
+        }
+        default:
+            out += boost::json::serialize(v);
+    }
+}
+
+}  // namespace
+
+std::string to_json_text(const boost::json::value& v) {
+    std::string out;
+    append_json(out, v);
+    return out;
+}
 
 Response json_response(unsigned status, std::string body) {
     Response r;
@@ -31,7 +88,7 @@ Response validation_error(std::vector<std::string> loc, std::string_view type, s
     e["input"] = ec ? boost::json::value(nullptr) : std::move(input);
     boost::json::object body;
     body["detail"] = boost::json::array{std::move(e)};
-    return json_response(422, boost::json::serialize(body));
+    return json_response(422, to_json_text(body));
 }
 
 namespace {

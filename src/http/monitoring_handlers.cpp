@@ -36,14 +36,14 @@ Response readyz(Context& ctx) {
     boost::json::object o;
     o["status"] = "ready";
     o["backend"] = ctx.cache.backend().kind();
-    return json_response(200, boost::json::serialize(o));
+    return json_response(200, to_json_text(o));
 }
 
 Response monitoring_stats(Context& ctx) {
     auto o = ctx.cache.stats().to_json();
     o["backend"] = ctx.cache.backend().kind();
     o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());
-    return json_response(200, boost::json::serialize(o));
+    return json_response(200, to_json_text(o));
 }
 
 Response monitoring_stats_reset(Context& ctx) {
@@ -51,13 +51,13 @@ Response monitoring_stats_reset(Context& ctx) {
     boost::json::object o;
     o["message"] = "Cache statistics reset";
     o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());
-    return json_response(200, boost::json::serialize(o));
+    return json_response(200, to_json_text(o));
 }
 
 boost::asio::awaitable<Response> monitoring_cluster_info(Context& ctx) {
     auto info = co_await ctx.cache.backend().cluster_info(ctx.request.deadline);
     if (!info) co_return cache_error(info.error());
-    co_return json_response(200, boost::json::serialize(*info));
+    co_return json_response(200, to_json_text(*info));
 }
 
 Response monitoring_health(Context& ctx) {
@@ -74,7 +74,7 @@ Response monitoring_health(Context& ctx) {
     o["uptime_seconds"] =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - ctx.started).count();
     o["cache"] = std::move(cache);
-    return json_response(200, boost::json::serialize(o));
+    return json_response(200, to_json_text(o));
 }
 
 }  // namespace yooni::http::detail

@@ -14,6 +14,7 @@
 #include <yooni/http/message.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/fwd.hpp>
 
 #include <array>
 #include <atomic>
@@ -82,6 +83,11 @@ private:
     HttpStats http_stats_;
     std::chrono::system_clock::time_point started_;
 };
+
+// Compact JSON text as FastAPI's responses have it: Boost.JSON's output except
+// for doubles, written as the shortest round trip in plain notation where
+// Python would (0.3821, 12.0) rather than Boost's 3.821E-1.
+std::string to_json_text(const boost::json::value& v);
 
 // Helpers shared by handlers (errors.cpp).
 Response json_response(unsigned status, std::string body);
