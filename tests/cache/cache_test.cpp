@@ -1,0 +1,178 @@
+// The Cache facade on the memory backend: codec in the path, statistics,
+// decode errors, ordering of many-key calls, and single-flight get-or-compute
+// across threads.
+#include <yooni/cache/cache.hpp>
+#include <yooni/cache/glob.hpp>
+#include <yooni/cache/memory_backend.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace yooni::cache {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// Runs one coroutine to completion on a fresh io_context (time-capped by the deadline it is given).
+template <class T>
+T run(asio::awaitable<T> work) {
+    asio::io_context ioc;
+    auto fut = asio::co_spawn(ioc, std::move(work), asio::use_future);
+    ioc.run_for(10s);
+    return fut.get();
+}
+
+Deadline soon() { return std::chrono::steady_clock::now() + 5s; }
+
+class CacheTest : public ::testing::Test {
+protected:
+    MemoryBackend backend_{64u << 20};
+    Cache cache_{backend_, codec::Codec{}};
+};
+
+TEST_F(CacheTest, SetThenGetReturnsTheValue) {
+    ASSERT_TRUE(run(cache_.set("k", "\"v\"", std::nullopt, soon())));
+    auto got = run(cache_.get("k", soon()));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, std::optional<std::string>{"\"v\""});
+}
+
+TEST_F(CacheTest, DefaultTtlIsApplied) {
+    ASSERT_TRUE(run(cache_.set("ttl", "1", std::nullopt, soon())));
+    auto ttl = backend_.store().ttl("ttl");
+    ASSERT_TRUE(ttl);
+    EXPECT_GT(*ttl, 290s);
+    EXPECT_LE(*ttl, 300s);
+}
+
+TEST_F(CacheTest, LargeValuesAreStoredInThePythonFormat) {
+    const std::string doc = "[" + std::string(3000, ' ') + "1]";
+    ASSERT_TRUE(run(cache_.set("big", doc, std::nullopt, soon())));
+    auto raw = backend_.store().get("big");
+    ASSERT_TRUE(raw);
+    EXPECT_TRUE(raw->starts_with("gzip:"));
+    EXPECT_LT(raw->size(), doc.size());
+    EXPECT_EQ(**run(cache_.get("big", soon())), doc);
+    EXPECT_EQ(cache_.stats().compressed_count.load(), 1u);
+    EXPECT_EQ(cache_.stats().total_original_size.load(), doc.size());
+    EXPECT_EQ(cache_.stats().total_compressed_size.load(), raw->size());
+}
+
+TEST_F(CacheTest, CorruptStoredValueIsACountedErrorNotAValue) {
+    backend_.store().set("bad", "gzip:!!!not-base64", 0ms);
+    auto got = run(cache_.get("bad", soon()));
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error(), make_error_code(errc::decode_error));
+    EXPECT_EQ(cache_.stats().decode_errors.load(), 1u);
+    EXPECT_EQ(cache_.stats().errors.load(), 1u);
+    EXPECT_EQ(cache_.stats().hits.load() + cache_.stats().misses.load(), 0u);
+}
+
+TEST_F(CacheTest, HitsAndMissesAreCounted) {
+    run(cache_.set("a", "1", std::nullopt, soon()));
+    run(cache_.get("a", soon()));
+    run(cache_.get("nope", soon()));
+    auto o = cache_.stats().to_json();
+    EXPECT_EQ(o.at("hits").as_uint64(), 1u);
+    EXPECT_EQ(o.at("misses").as_uint64(), 1u);
+    EXPECT_EQ(o.at("hit_rate").as_string(), "50.00%");
+    EXPECT_TRUE(o.at("latency").as_object().contains("get"));
+}
+
+TEST_F(CacheTest, MgetAnswersInTheCallersOrder) {
+    run(cache_.mset({{"m1", "1", std::nullopt}, {"m3", "3", std::nullopt}}, soon()));
+    auto got = run(cache_.mget({"m3", "m2", "m1"}, soon()));
+    ASSERT_TRUE(got);
+    ASSERT_EQ(got->size(), 3u);
+    EXPECT_EQ((*got)[0], std::optional<std::string>{"3"});
+    EXPECT_FALSE((*got)[1]);
+    EXPECT_EQ((*got)[2], std::optional<std::string>{"1"});
+}
+
+TEST_F(CacheTest, MdelCountsTheKeysThatExisted) {
+    run(cache_.mset({{"d1", "1", std::nullopt}, {"d2", "2", std::nullopt}}, soon()));
+    auto n = run(cache_.mdel({"d1", "d2", "d3"}, soon()));
+    ASSERT_TRUE(n);
+    EXPECT_EQ(*n, 2u);
+}
+
+TEST_F(CacheTest, DeletePatternUsesGlobNotSubstring) {
+    run(cache_.mset({{"user:1", "1", std::nullopt}, {"user:22", "1", std::nullopt}, {"xuser:1", "1", std::nullopt}},
+                    soon()));
+    auto n = run(cache_.delete_pattern("user:?", soon()));
+    ASSERT_TRUE(n);
+    EXPECT_EQ(*n, 1u);
+    EXPECT_TRUE(backend_.store().exists("user:22"));
+    EXPECT_TRUE(backend_.store().exists("xuser:1"));
+}
+
+TEST_F(CacheTest, OverlongPatternIsRefused) {
+    auto n = run(cache_.delete_pattern(std::string(kMaxGlobPatternBytes + 1, '*'), soon()));
+    ASSERT_FALSE(n);
+    EXPECT_EQ(n.error(), make_error_code(errc::bad_pattern));
+}
+
+std::atomic<int> computations{0};
+
+// A slow computation, so that every caller misses while it runs.
+asio::awaitable<result<std::string>> slow_compute() {
+    computations.fetch_add(1);
+    asio::steady_timer t{co_await asio::this_coro::executor, 200ms};
+    co_await t.async_wait(asio::use_awaitable);
+    co_return std::string{"\"computed\""};
+}
+
+// A named coroutine rather than a capturing lambda (house rule: GCC 12).
+asio::awaitable<void> ask_flight(Cache* cache, std::atomic<int>* answered) {
+    auto v = co_await cache->get_or_compute("flight", slow_compute, 60s, soon());
+    if (v && *v == "\"computed\"") answered->fetch_add(1);
+}
+
+TEST_F(CacheTest, ConcurrentMissesComputeOnceAcrossThreads) {
+    computations = 0;
+    constexpr int kThreads = 4, kPerThread = 8;
+    std::atomic<int> answered{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            asio::io_context ioc;
+            for (int i = 0; i < kPerThread; ++i) asio::co_spawn(ioc, ask_flight(&cache_, &answered), asio::detached);
+            ioc.run_for(10s);
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(computations.load(), 1);
+    EXPECT_EQ(answered.load(), kThreads * kPerThread);
+    EXPECT_EQ(cache_.flights_in_progress(), 0u);
+    EXPECT_EQ(**run(cache_.get("flight", soon())), "\"computed\"");
+}
+
+asio::awaitable<result<std::string>> failing_compute() {
+    co_return make_error_code(errc::backend_error);
+}
+
+TEST_F(CacheTest, FailedComputeIsReturnedAndNotStored) {
+    auto v = run(cache_.get_or_compute("fails", failing_compute, 60s, soon()));
+    ASSERT_FALSE(v);
+    EXPECT_FALSE(backend_.store().exists("fails"));
+    EXPECT_EQ(cache_.flights_in_progress(), 0u);
+}
+
+TEST_F(CacheTest, ValueTooLargeForTheBoundIsAnError) {
+    MemoryBackend tiny{1u << 20};
+    Cache small{tiny, codec::Codec{codec::Options{.compression_enabled = false}}};
+    auto r = run(small.set("huge", std::string(2u << 20, 'x'), std::nullopt, soon()));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), make_error_code(errc::too_large));
+}
+
+}  // namespace
+}  // namespace yooni::cache
