@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# bench/run-http-bench.sh [DURATION=10s] [RUNS=3]
+#
+# HTTP throughput of the service side by side with its anchors, in one run,
+# wrk -t2 -c50 (keep-alive), req/s as the median of RUNS rounds (each round
+# measures every row once, so slow drifts of the machine hit all rows alike):
+#   ours     build/release/yooni-cache, memory backend, WORKER_THREADS=2, static
+#            bearer token: GET and PUT of a 100 B document and of the 4 KB sample
+#            (stored gzip-compressed in the Python format, like the Python system)
+#   beast    bench/http/beast_anchor.cpp, 2 threads: fixed 100 B / 4096 B bodies,
+#            the HTTP framework's ceiling (same compiler flags and Boost)
+#   webdis   webdis (2 threads) over a standalone redis-server, raw documents
+#   fastapi  bench/http/fastapi_app.py on uvicorn (1 worker, uvloop + httptools)
+#            over the same redis-server, 4 KB value in the "gzip:"+base64 format
+# Every server gets a free 127.0.0.1 port; every process started here is stopped
+# by its pid at exit. Needs the release build (yooni-cache and beast_anchor):
+#   cmake --preset release && cmake --build --preset release --target yooni-cache beast_anchor
+# and the Debian packages of scripts/bootstrap.sh --bench.
+# Raw results: $RESULTS (default: a temp file, removed at exit).
+set -euo pipefail
+
+DURATION=${1:-10s}
+RUNS=${2:-3}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+HERE=$ROOT/bench/http
+PY=/usr/bin/python3
+BIN=${YOONI_BIN:-$ROOT/build/release/yooni-cache}
+ANCHOR=${BEAST_ANCHOR_BIN:-$ROOT/build/release/bench/beast_anchor}
+BIG=$ROOT/bench/data/sample-product-4k.json
+
+die() { echo "run-http-bench: $*" >&2; exit 1; }
+for f in "$BIN" "$ANCHOR"; do
+  [ -x "$f" ] || die "$f is missing: cmake --preset release && cmake --build --preset release --target yooni-cache beast_anchor"
+done
+for cmd in wrk webdis redis-server curl; do command -v "$cmd" >/dev/null || die "$cmd is missing (scripts/bootstrap.sh --bench)"; done
+$PY -c 'import fastapi, uvicorn, uvloop, httptools, redis' 2>/dev/null \
+  || die "python3-fastapi, python3-uvicorn, python3-uvloop, python3-httptools, python3-redis are needed (scripts/bootstrap.sh --bench)"
+[ -f "$BIG" ] || die "$BIG is missing"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/yooni-http-bench.XXXXXX")
+RESULTS=${RESULTS:-$TMP/results.tsv}
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {  # PORT PID NAME: until PORT accepts, while PID lives (10 s at most)
+  for _ in $(seq 100); do
+    port_open "$1" && return 0
+    kill -0 "$2" 2>/dev/null || die "$3 exited at start (log: $(tail -3 "$TMP/$3.log" 2>/dev/null))"
+    sleep 0.1
+  done
+  die "$3 did not open port $1"
+}
+
+# --- ports ---------------------------------------------------------------------------------
+mapfile -t PORTS < <($PY "$HERE/helpers.py" free-ports 5)
+P_OURS=${PORTS[0]} P_BEAST=${PORTS[1]} P_REDIS=${PORTS[2]} P_WEBDIS=${PORTS[3]} P_FASTAPI=${PORTS[4]}
+for p in "${PORTS[@]}"; do port_open "$p" && die "port $p is in use: refusing to measure someone else's server"; done
+
+# --- data ----------------------------------------------------------------------------------
+SMALL=$TMP/small.json
+$PY "$HERE/helpers.py" small-doc "$SMALL"
+SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')   # 48 hex chars
+AUTH="Authorization: Bearer $TOKEN"
+
+# --- servers -------------------------------------------------------------------------------
+# ours: from an empty directory, so no .env of the checkout is read.
+mkdir "$TMP/ours"
+(cd "$TMP/ours" && exec env HOST=127.0.0.1 PORT="$P_OURS" WORKER_THREADS=2 SECRET_KEY="$SECRET" \
+  API_TOKENS="bench:admin:$TOKEN" CACHE_TTL_SECONDS=0 LOG_LEVEL=warn "$BIN" serve) >"$TMP/ours.log" 2>&1 &
+PIDS+=($!); PID_OURS=$!
+"$ANCHOR" "$P_BEAST" 2 >"$TMP/beast.log" 2>&1 &
+PIDS+=($!); PID_BEAST=$!
+redis-server --port "$P_REDIS" --bind 127.0.0.1 --dir "$TMP" --save "" --appendonly no \
+  --logfile "$TMP/redis.log" >/dev/null 2>&1 &
+PIDS+=($!); PID_REDIS=$!
+wait_port "$P_REDIS" "$PID_REDIS" redis
+$PY "$HERE/helpers.py" seed-redis "$P_REDIS" "$SMALL" "$BIG"
+cat >"$TMP/webdis.json" <<JSON
+{"redis_host": "127.0.0.1", "redis_port": $P_REDIS, "redis_auth": null, "http_host": "127.0.0.1",
+ "http_port": $P_WEBDIS, "threads": 2, "pool_size": 20, "daemonize": false, "database": 0,
+ "verbosity": 0, "logfile": "$TMP/webdis.log"}
+JSON
+webdis "$TMP/webdis.json" >/dev/null 2>&1 &
+PIDS+=($!); PID_WEBDIS=$!
+BENCH_REDIS_PORT=$P_REDIS $PY -m uvicorn fastapi_app:app --app-dir "$HERE" --host 127.0.0.1 --port "$P_FASTAPI" \
+  --workers 1 --loop uvloop --http httptools --log-level warning --no-access-log >"$TMP/fastapi.log" 2>&1 &
+PIDS+=($!); PID_FASTAPI=$!
+wait_port "$P_OURS" "$PID_OURS" ours
+wait_port "$P_BEAST" "$PID_BEAST" beast
+wait_port "$P_WEBDIS" "$PID_WEBDIS" webdis
+wait_port "$P_FASTAPI" "$PID_FASTAPI" fastapi
+
+# Seed ours with PUT (ttl 0: no expiry during the run).
+OURS=http://127.0.0.1:$P_OURS/api/v1/cache
+for kv in "small:$SMALL" "4k:$BIG"; do
+  code=$(curl -s -o "$TMP/put.out" -w '%{http_code}' -X PUT -H "$AUTH" -H 'Content-Type: application/json' \
+    --data-binary "@${kv#*:}" "$OURS/bench:${kv%%:*}?ttl=0")
+  [ "$code" = 200 ] || die "seeding ours: PUT bench:${kv%%:*} answered $code: $(cat "$TMP/put.out")"
+done
+
+# --- rows ----------------------------------------------------------------------------------
+# name | url | kind (get: plain GET, auth: GET with the bearer header, put-FILE: PUT of FILE)
+ROWS=(
+  "ours GET 100B|$OURS/bench:small|auth"
+  "ours GET 4KB|$OURS/bench:4k|auth"
+  "ours PUT 100B|$OURS/bench:put:small?ttl=0|put-$SMALL"
+  "ours PUT 4KB|$OURS/bench:put:4k?ttl=0|put-$BIG"
+  "beast GET 100B|http://127.0.0.1:$P_BEAST/|get"
+  "beast GET 4KB|http://127.0.0.1:$P_BEAST/4k|get"
+  "webdis GET 100B|http://127.0.0.1:$P_WEBDIS/GET/bench:raw:small.txt?type=application/json|get"
+  "webdis GET 4KB|http://127.0.0.1:$P_WEBDIS/GET/bench:raw:4k.txt?type=application/json|get"
+  "fastapi GET 100B|http://127.0.0.1:$P_FASTAPI/cache/bench:py:small|get"
+  "fastapi GET 4KB|http://127.0.0.1:$P_FASTAPI/cache/bench:py:4k|get"
+)
+
+# Every row answers 200 with a body of the expected size before any load.
+echo "checks (status, body bytes):"
+for row in "${ROWS[@]}"; do
+  IFS='|' read -r name url kind <<<"$row"
+  args=()
+  case $kind in
+    auth) args=(-H "$AUTH") ;;
+    put-*) args=(-X PUT -H "$AUTH" -H 'Content-Type: application/json' --data-binary "@${kind#put-}") ;;
+  esac
+  code=$(curl -s -o "$TMP/body" -w '%{http_code}' "${args[@]}" "$url")
+  printf '  %-18s HTTP %s  %5d B\n' "$name" "$code" "$(wc -c <"$TMP/body")"
+  [ "$code" = 200 ] || die "$name answered $code: $(head -c 300 "$TMP/body")"
+done
+# ours and the Python app return the stored documents; ours byte for byte.
+curl -s -H "$AUTH" "$OURS/bench:small" | cmp -s - "$SMALL" || die "ours GET 100B is not the document PUT"
+curl -s -H "$AUTH" "$OURS/bench:4k" | cmp -s - "$BIG" || die "ours GET 4KB is not the document PUT"
+
+run_wrk() {  # NAME URL KIND SECONDS -> wrk output
+  local name=$1 url=$2 kind=$3 dur=$4
+  case $kind in
+    get) timeout 120 wrk -t2 -c50 -d"$dur" "$url" ;;
+    auth) timeout 120 wrk -t2 -c50 -d"$dur" -H "$AUTH" "$url" ;;
+    put-*) BENCH_BODY=${kind#put-} timeout 120 wrk -t2 -c50 -d"$dur" -H "$AUTH" -s "$HERE/put.lua" "$url" ;;
+  esac
+}
+
+: >"$RESULTS"
+echo
+echo "wrk -t2 -c50 -d$DURATION keep-alive, $RUNS rounds; wrk and the servers share this machine's $(nproc) cores"
+for run in $(seq "$RUNS"); do
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r name url kind <<<"$row"
+    if [ "$run" = 1 ]; then run_wrk "$name" "$url" "$kind" 1s >/dev/null 2>&1 || true; fi   # warm-up
+    if ! out=$(run_wrk "$name" "$url" "$kind" "$DURATION" 2>&1); then
+      echo "  $name round $run: wrk FAILED: $(tail -2 <<<"$out")" >&2; continue
+    fi
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+    bad=$(awk '/Non-2xx/ {print "non-2xx=" $NF} /Socket errors/ {print $0}' <<<"$out" | tr '\n' ' ')
+    if [ -n "$bad" ]; then echo "  $name round $run: WARNING $bad" >&2; fi
+    printf '%s\t%s\n' "$name" "${rps:-0}" >>"$RESULTS"
+    printf '  round %s  %-18s %10s req/s\n' "$run" "$name" "${rps:-0}"
+  done
+done
+
+for name in ours beast webdis fastapi redis; do
+  eval "pid=\$PID_${name^^}"
+  kill -0 "$pid" 2>/dev/null || die "$name died during the run (log: $(tail -3 "$TMP/$name.log" 2>/dev/null))"
+done
+
+echo
+echo "== HTTP req/s, median of $RUNS x $DURATION (wrk -t2 -c50 on the same $(nproc) cores as the servers)"
+$PY "$HERE/helpers.py" summary "$RESULTS"
+echo "note: wrk takes roughly one of the $(nproc) cores, so every server runs on what is left;"
+echo "      ours, beast and webdis have 2 threads, FastAPI/uvicorn 1 worker (one core at most)."
