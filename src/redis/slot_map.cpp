@@ -1,9 +1,11 @@
 #include "yooni/redis/slot_map.hpp"
 
 #include <boost/assert.hpp>
+#include <boost/throw_exception.hpp>
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 namespace yooni::redis {
 namespace {
@@ -182,6 +184,10 @@ const boost::system::error_category& topology_category() {
 }
 
 boost::system::error_code make_error_code(topology_errc e) { return {static_cast<int>(e), topology_category()}; }
+
+void throw_exception_from_error(const ParseError& error, const boost::source_location& location) {
+    boost::throw_exception(std::invalid_argument(error.message), location);
+}
 
 std::string NodeAddress::to_string() const {
     auto port_text = std::to_string(port);

@@ -17,6 +17,7 @@
 
 #include <yooni/resp/reply.hpp>
 
+#include <boost/assert/source_location.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
@@ -46,6 +47,17 @@ enum class topology_errc {
 };
 const boost::system::error_category& topology_category();
 boost::system::error_code make_error_code(topology_errc e);
+
+// A text (CLUSTER NODES, an address-map setting) that could not be read. The
+// message names the bad line or entry, for the log line or the operator;
+// texts are returned as boost::system::result<T, ParseError>.
+struct ParseError {
+    std::string message;
+    bool operator==(const ParseError&) const = default;
+};
+// Lets result<T, ParseError>::value() compile; it throws std::invalid_argument
+// with the message. Serving code tests the result instead.
+[[noreturn]] void throw_exception_from_error(const ParseError& error, const boost::source_location& location);
 
 // A node as clients reach it. IPv6 hosts are kept without brackets.
 struct NodeAddress {
