@@ -62,6 +62,18 @@ struct RedisSettings {
     bool ssl = false;                           // REDIS_SSL
     int pool_size = 10;                         // REDIS_POOL_SIZE, 1..1000
     bool fallback_to_memory = false;            // REDIS_FALLBACK_TO_MEMORY: Python system's silent fallback
+    // Filled from REDIS_URL when it is set (the URL wins over REDIS_HOST/PORT/DB/PASSWORD/SSL):
+    std::string username;                       // ACL user of the single Redis (REDIS_URL's user part)
+    std::string cluster_username;               // REDIS_CLUSTER_USERNAME: ACL user of the cluster (ElastiCache RBAC)
+    std::string tls_ca_file;                    // REDIS_TLS_CA_FILE: CA bundle for rediss:// / REDIS_SSL (empty = system store)
+    std::string tls_server_name;                // REDIS_TLS_SERVER_NAME: name the certificate must match (default: the configured host)
+    // REDIS_CLUSTER_ADDRESS_MAP: "announced_host:port=reachable_host:port,..." (clusters behind NAT or Docker)
+    std::vector<std::pair<std::string, std::string>> address_map;
+    bool read_from_replicas = false;            // REDIS_READ_FROM_REPLICAS: reads to replicas (READONLY)
+    std::chrono::milliseconds connect_timeout{2000};   // REDIS_CONNECT_TIMEOUT_MS, 1..3600000
+    std::chrono::milliseconds refresh_interval{5000};  // REDIS_CLUSTER_REFRESH_INTERVAL_MS, 100..3600000
+    int wait_replicas = 0;                      // REDIS_WAIT_REPLICAS: writes wait for N replicas (WAIT), 0..5
+    std::chrono::milliseconds wait_timeout{1000};      // REDIS_WAIT_TIMEOUT_MS, 1..60000
     // Whether any Redis backend is configured (cluster, REDIS_URL or REDIS_HOST set explicitly).
     bool configured = false;
 };
