@@ -137,7 +137,9 @@ std::vector<std::string> keys_to_compare() {
 TEST(KeySlot, AgreesWithClusterKeyslotOfALiveNode) {
     // KEYSLOT needs cluster mode but no assigned slots, so one node is enough.
     test::RedisServer server{{.extra_args = {"--cluster-enabled", "yes",
-                                             "--cluster-config-file", "nodes.conf"}}};
+                                             "--cluster-config-file", "nodes.conf",
+                                             // The bus port defaults to port + 10000, which fails above 55535.
+                                             "--cluster-port", std::to_string(test::free_port())}}};
     KeyslotClient client{server.port()};
     ASSERT_TRUE(client.connected());
     const auto keys = keys_to_compare();

@@ -341,7 +341,9 @@ std::string raw_reply(std::uint16_t port, const std::vector<std::string>& args) 
 
 class SlotMapLive : public ::testing::Test {
 protected:
-    test::RedisServer server_{{.extra_args = {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"}}};
+    test::RedisServer server_{{.extra_args = {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                                              // The bus port defaults to port + 10000, which fails above 55535.
+                                              "--cluster-port", std::to_string(test::free_port())}}};
 
     void SetUp() override {
         ASSERT_EQ(server_.cli({"CLUSTER", "ADDSLOTSRANGE", "0", "5000", "5002", "16383"}).out, "OK\n");
