@@ -54,6 +54,20 @@ const std::map<std::string, Formatter, std::less<>>& formatters() {
         {"REDIS_SSL", [](const Settings& s) { return text(s.redis.ssl); }},
         {"REDIS_POOL_SIZE", [](const Settings& s) { return text(s.redis.pool_size); }},
         {"REDIS_FALLBACK_TO_MEMORY", [](const Settings& s) { return text(s.redis.fallback_to_memory); }},
+        {"REDIS_CLUSTER_USERNAME", [](const Settings& s) { return s.redis.cluster_username; }},
+        {"REDIS_TLS_CA_FILE", [](const Settings& s) { return s.redis.tls_ca_file; }},
+        {"REDIS_TLS_SERVER_NAME", [](const Settings& s) { return s.redis.tls_server_name; }},
+        {"REDIS_CLUSTER_ADDRESS_MAP",
+         [](const Settings& s) {
+             std::vector<std::string> entries;
+             for (const auto& [announced, reachable] : s.redis.address_map) entries.push_back(announced + "=" + reachable);
+             return comma_list(entries);
+         }},
+        {"REDIS_READ_FROM_REPLICAS", [](const Settings& s) { return text(s.redis.read_from_replicas); }},
+        {"REDIS_CONNECT_TIMEOUT_MS", [](const Settings& s) { return text(s.redis.connect_timeout.count()); }},
+        {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", [](const Settings& s) { return text(s.redis.refresh_interval.count()); }},
+        {"REDIS_WAIT_REPLICAS", [](const Settings& s) { return text(s.redis.wait_replicas); }},
+        {"REDIS_WAIT_TIMEOUT_MS", [](const Settings& s) { return text(s.redis.wait_timeout.count()); }},
         {"CACHE_TTL_SECONDS", [](const Settings& s) { return text(s.cache.ttl.count()); }},
         {"CACHE_KEY_PREFIX", [](const Settings& s) { return s.cache.key_prefix; }},
         {"CACHE_COMPRESSION_ENABLED", [](const Settings& s) { return text(s.cache.compression_enabled); }},

@@ -7,7 +7,10 @@
 #include "config/values.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <system_error>
 
 namespace yooni::config {
 namespace {
@@ -42,6 +45,58 @@ std::string host(Reader& reader, std::string_view name, const std::string& fallb
     return std::string(value);
 }
 
+// REDIS_URL: checked as a whole here; its parts are applied after REDIS_SSL
+// is read, as the URL wins over REDIS_HOST/PORT/DB/PASSWORD/SSL.
+std::optional<detail::RedisUrl> redis_url(Reader& reader, RedisSettings& redis) {
+    constexpr std::string_view kForm = " (redis://[[user]:password@]host[:port][/db], rediss:// for TLS)";
+    const auto text = reader.optional_text("REDIS_URL");
+    if (!text) return std::nullopt;
+    const auto trimmed = std::string(detail::trim(*text));
+    if (detail::to_lower(trimmed).rfind("unix:", 0) == 0) {
+        // The connection layer speaks TCP and TLS only.
+        throw ConfigError("REDIS_URL", "REDIS_URL=" + detail::shown_value("REDIS_URL", *text) +
+                                           ": unix sockets are not supported; use redis:// or rediss://");
+    }
+    auto parsed = detail::parse_redis_url(trimmed);
+    if (!parsed) reader.fail("REDIS_URL", *text, parsed.problem + std::string(kForm));
+    if (parsed.value->db && *parsed.value->db > 15) {
+        reader.fail("REDIS_URL", *text, "a database number 0..15 in the URL, as for REDIS_DB" + std::string(kForm));
+    }
+    redis.url = trimmed;
+    return std::move(*parsed.value);
+}
+
+// REDIS_CLUSTER_USERNAME: Redis refuses ACL user names with blanks or control characters.
+std::string acl_username(Reader& reader, std::string_view name) {
+    const auto text = reader.optional_text(name);
+    if (!text) return {};
+    const auto value = detail::trim(*text);
+    for (const unsigned char c : value) {
+        if (c <= ' ' || c == 0x7f) reader.fail(name, *text, "an ACL user name without blanks or control characters");
+    }
+    return std::string(value);
+}
+
+std::string ca_file(Reader& reader, std::string_view name) {
+    const auto text = reader.optional_text(name);
+    if (!text) return {};
+    const auto path = std::string(detail::trim(*text));
+    std::error_code error;
+    const bool regular = std::filesystem::is_regular_file(path, error);
+    if (!regular || !std::ifstream(path).good()) reader.fail(name, *text, "a readable CA file (PEM)");
+    return path;
+}
+
+std::string tls_server_name(Reader& reader, std::string_view name) {
+    const auto text = reader.optional_text(name);
+    if (!text) return {};
+    const auto value = detail::trim(*text);
+    if (!detail::is_host_name(value) && !detail::is_ipv4_literal(value) && !detail::is_ipv6_literal(value)) {
+        reader.fail(name, *text, "the host name the server certificate is issued for (or its IP address)");
+    }
+    return std::string(value);
+}
+
 void load_redis(Reader& reader, RedisSettings& redis, const Environment& environment) {
     redis.cluster_enabled = reader.boolean("REDIS_CLUSTER_ENABLED", redis.cluster_enabled);
 
@@ -59,10 +114,7 @@ void load_redis(Reader& reader, RedisSettings& redis, const Environment& environ
                             std::string(kNodesExpected) + "; entry " + std::to_string(i + 1) + " " +
                                 detail::quoted(item) + ": " + endpoint.problem);
             }
-            const auto& host = endpoint.value->host;
-            const bool v6 = host.find(':') != std::string::npos;
-            redis.cluster_nodes.push_back((v6 ? "[" + host + "]" : host) + ":" +
-                                          std::to_string(endpoint.value->port));
+            redis.cluster_nodes.push_back(detail::format_endpoint(*endpoint.value));
         }
     }
     if (redis.cluster_enabled && redis.cluster_nodes.empty()) {
@@ -71,16 +123,7 @@ void load_redis(Reader& reader, RedisSettings& redis, const Environment& environ
     }
     redis.cluster_password = reader.secret("REDIS_CLUSTER_PASSWORD");
 
-    if (auto url = reader.optional_text("REDIS_URL")) {
-        const auto trimmed = std::string(detail::trim(*url));
-        const auto parsed = detail::parse_redis_url(trimmed);
-        if (!parsed) {
-            reader.fail("REDIS_URL", *url,
-                        parsed.problem + " (redis://[[user]:password@]host[:port][/db], rediss:// for TLS, "
-                                         "unix:///path/to/socket)");
-        }
-        redis.url = trimmed;
-    }
+    const auto url = redis_url(reader, redis);
 
     const bool host_given = detail::find_variable(environment, "REDIS_HOST").has_value();
     redis.host = host(reader, "REDIS_HOST", redis.host);
@@ -89,9 +132,40 @@ void load_redis(Reader& reader, RedisSettings& redis, const Environment& environ
     redis.db = static_cast<int>(reader.integer("REDIS_DB", redis.db, 0, 15, "a database number 0..15"));
     redis.password = reader.secret("REDIS_PASSWORD");
     redis.ssl = reader.boolean("REDIS_SSL", redis.ssl);
+    // In cluster mode REDIS_URL is ignored (warnings() says so) and must not
+    // turn on TLS for the cluster or change the fields it shares.
+    if (url && !redis.cluster_enabled) {
+        redis.host = url->host;
+        redis.port = url->port.value_or(6379);
+        redis.db = static_cast<int>(url->db.value_or(0));
+        redis.password = Secret{url->password};
+        redis.username = url->username;
+        redis.ssl = url->tls;
+    }
     redis.pool_size = static_cast<int>(
         reader.integer("REDIS_POOL_SIZE", redis.pool_size, 1, 1000, "an integer 1..1000"));
     redis.fallback_to_memory = reader.boolean("REDIS_FALLBACK_TO_MEMORY", redis.fallback_to_memory);
+
+    redis.cluster_username = acl_username(reader, "REDIS_CLUSTER_USERNAME");
+    redis.tls_ca_file = ca_file(reader, "REDIS_TLS_CA_FILE");
+    redis.tls_server_name = tls_server_name(reader, "REDIS_TLS_SERVER_NAME");
+    if (auto text = reader.raw("REDIS_CLUSTER_ADDRESS_MAP")) {
+        auto pairs = detail::parse_address_map(*text);
+        if (!pairs) {
+            reader.fail("REDIS_CLUSTER_ADDRESS_MAP", *text,
+                        "announced_host:port=reachable_host:port,... (IPv6 as [::1]:7000); " + pairs.problem);
+        }
+        redis.address_map = std::move(*pairs.value);
+    }
+    redis.read_from_replicas = reader.boolean("REDIS_READ_FROM_REPLICAS", redis.read_from_replicas);
+    redis.connect_timeout = milliseconds(reader, "REDIS_CONNECT_TIMEOUT_MS", redis.connect_timeout);
+    redis.refresh_interval = std::chrono::milliseconds{
+        reader.integer("REDIS_CLUSTER_REFRESH_INTERVAL_MS", redis.refresh_interval.count(), 100, kMaxMilliseconds,
+                       "milliseconds as an integer 100..3600000")};
+    redis.wait_replicas = static_cast<int>(
+        reader.integer("REDIS_WAIT_REPLICAS", redis.wait_replicas, 0, 5, "a replica count 0..5 (0 = do not wait)"));
+    redis.wait_timeout = std::chrono::milliseconds{reader.integer(
+        "REDIS_WAIT_TIMEOUT_MS", redis.wait_timeout.count(), 1, 60'000, "milliseconds as an integer 1..60000")};
     redis.configured = redis.cluster_enabled || redis.url.has_value() || host_given;
 }
 

@@ -47,14 +47,14 @@ Checked<RedisUrl> parse_redis_url(std::string_view text) {
     using Result = Checked<RedisUrl>;
     RedisUrl url;
     const auto separator = text.find("://");
-    if (separator == std::string_view::npos) return Result::fail("a URL starting with redis://, rediss:// or unix://");
+    if (separator == std::string_view::npos) return Result::fail("a URL starting with redis:// or rediss://");
     const auto scheme = to_lower(text.substr(0, separator));
     if (scheme == "rediss") {
         url.tls = true;
     } else if (scheme == "unix") {
         url.unix_socket = true;
     } else if (scheme != "redis") {
-        return Result::fail("scheme redis://, rediss:// or unix://");
+        return Result::fail("scheme redis:// or rediss://");
     }
     auto rest = text.substr(separator + 3);
     if (rest.find('#') != std::string_view::npos) {

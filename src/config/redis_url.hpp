@@ -1,6 +1,7 @@
 // REDIS_URL, checked by hand with the reading of redis-py's from_url (what
 // the Python system used): redis://[[user]:password@]host[:port][/db],
-// rediss:// for TLS, unix://[[user]:password@]/path/to/socket.
+// rediss:// for TLS, unix://[[user]:password@]/path/to/socket. load()
+// refuses unix:// (the connection layer is TCP/TLS only) and a db beyond 15.
 #pragma once
 
 #include "config/values.hpp"

@@ -171,6 +171,39 @@ Checked<Endpoint> parse_endpoint(std::string_view text) {
     return Result::ok(Endpoint{std::string(host), static_cast<std::uint16_t>(*port)});
 }
 
+std::string format_endpoint(const Endpoint& endpoint) {
+    const bool v6 = endpoint.host.find(':') != std::string::npos;
+    return (v6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+}
+
+Checked<std::vector<std::pair<std::string, std::string>>> parse_address_map(std::string_view text) {
+    using Result = Checked<std::vector<std::pair<std::string, std::string>>>;
+    std::vector<std::pair<std::string, std::string>> pairs;
+    const auto whole = trim(text);
+    if (whole.empty()) return Result::ok(std::move(pairs));
+    std::size_t position = 0;
+    for (auto entry : split(whole, ',')) {
+        if (entry.empty()) continue;
+        ++position;
+        const auto where = "entry " + std::to_string(position) + " " + quoted(entry) + ": ";
+        const auto eq = entry.find('=');
+        if (eq == std::string_view::npos) {
+            return Result::fail(where + "no '=' between the announced and the reachable address");
+        }
+        if (entry.find('=', eq + 1) != std::string_view::npos) return Result::fail(where + "more than one '='");
+        const auto announced = parse_endpoint(entry.substr(0, eq));
+        if (!announced) return Result::fail(where + "announced address: " + announced.problem);
+        const auto reachable = parse_endpoint(entry.substr(eq + 1));
+        if (!reachable) return Result::fail(where + "reachable address: " + reachable.problem);
+        auto from = format_endpoint(*announced.value);
+        for (const auto& [seen, to] : pairs) {
+            if (seen == from) return Result::fail(where + "announced address " + from + " is mapped twice");
+        }
+        pairs.emplace_back(std::move(from), format_endpoint(*reachable.value));
+    }
+    return Result::ok(std::move(pairs));
+}
+
 Checked<std::vector<std::string>> parse_list(std::string_view text) {
     using Result = Checked<std::vector<std::string>>;
     const auto whole = trim(text);

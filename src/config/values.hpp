@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace yooni::config::detail {
@@ -56,6 +57,15 @@ struct Endpoint {
     std::uint16_t port = 0;
 };
 Checked<Endpoint> parse_endpoint(std::string_view text);
+
+// "host:port", IPv6 hosts in brackets: the form parse_endpoint reads back.
+std::string format_endpoint(const Endpoint& endpoint);
+
+// REDIS_CLUSTER_ADDRESS_MAP: "announced_host:port=reachable_host:port,..."
+// (IPv6 as [::1]:7000). Blanks around entries and empty entries are
+// ignored; both sides are checked with parse_endpoint and come back as
+// format_endpoint text. An announced address may appear only once.
+Checked<std::vector<std::pair<std::string, std::string>>> parse_address_map(std::string_view text);
 
 // A list given either as a JSON array of strings (what pydantic-settings
 // requires for list fields) or as comma-separated text (also when it

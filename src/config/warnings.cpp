@@ -41,13 +41,32 @@ void redis_warnings(const LoadedSettings& loaded, std::vector<std::string>& out)
     if (!shadowed.empty()) out.push_back(join(shadowed) + " ignored: REDIS_URL is set and says where Redis is");
     const auto url = detail::parse_redis_url(*redis.url);
     if (!url) return;  // load() refused it already; not reached
-    if (given(loaded, "REDIS_SSL") && redis.ssl != url.value->tls) {
-        out.push_back(std::string("REDIS_SSL=") + (redis.ssl ? "true" : "false") + " ignored: REDIS_URL uses " +
-                      (url.value->tls ? "rediss://" : (url.value->unix_socket ? "unix://" : "redis://")) +
+    // load() has put the URL's scheme into redis.ssl, so any REDIS_SSL given is overridden.
+    if (given(loaded, "REDIS_SSL")) {
+        out.push_back(std::string("REDIS_SSL ignored: REDIS_URL uses ") + (url.value->tls ? "rediss://" : "redis://") +
                       ", and the URL scheme decides TLS (rediss:// for TLS)");
     }
     if (!url.value->ignored_parameters.empty()) {
         out.push_back("REDIS_URL parameters ignored: " + join(url.value->ignored_parameters));
+    }
+}
+
+// The settings added for the Redis connection layer that have no effect as set.
+void redis_connection_warnings(const LoadedSettings& loaded, std::vector<std::string>& out) {
+    const auto& redis = loaded.settings.redis;
+    std::vector<std::string> tls;
+    if (!redis.tls_ca_file.empty()) tls.emplace_back("REDIS_TLS_CA_FILE");
+    if (!redis.tls_server_name.empty()) tls.emplace_back("REDIS_TLS_SERVER_NAME");
+    if (!tls.empty() && !redis.ssl) {
+        out.push_back(join(tls) + " set: TLS settings are ignored without REDIS_SSL=true or a rediss:// URL");
+    }
+    if (redis.read_from_replicas && !redis.cluster_enabled) {
+        out.push_back("REDIS_READ_FROM_REPLICAS=true is ignored: replicas are read only in cluster mode "
+                      "(REDIS_CLUSTER_ENABLED=true)");
+    }
+    if (redis.wait_replicas > 0 && !redis.configured) {
+        out.push_back("REDIS_WAIT_REPLICAS=" + std::to_string(redis.wait_replicas) +
+                      " is ignored: no Redis is configured, values are kept in process memory");
     }
 }
 
@@ -80,6 +99,7 @@ std::vector<std::string> warnings(const LoadedSettings& loaded) {
     }
     auth_warnings(loaded, out);
     redis_warnings(loaded, out);
+    redis_connection_warnings(loaded, out);
     return out;
 }
 

@@ -51,6 +51,35 @@ TEST(Describe, PrintsListsAsCommaLists) {
     EXPECT_EQ(line_of(loaded, "AUTH_ADMIN_SUBJECTS"), "AUTH_ADMIN_SUBJECTS=alice,bob  (env)");
 }
 
+TEST(Describe, PrintsTheNewRedisSettings) {
+    const auto loaded = loaded_from({{"REDIS_CLUSTER_USERNAME", "app"},
+                                     {"REDIS_TLS_SERVER_NAME", "cache.example.com"},
+                                     {"REDIS_CLUSTER_ADDRESS_MAP", " [fd00::1]:7000=localhost:7000 , b:7001=c:7001"},
+                                     {"REDIS_READ_FROM_REPLICAS", "on"},
+                                     {"REDIS_CONNECT_TIMEOUT_MS", "750"},
+                                     {"REDIS_WAIT_REPLICAS", "1"}});
+    EXPECT_EQ(line_of(loaded, "REDIS_CLUSTER_USERNAME"), "REDIS_CLUSTER_USERNAME=app  (env)");
+    EXPECT_EQ(line_of(loaded, "REDIS_TLS_CA_FILE"), "REDIS_TLS_CA_FILE=  (default)");
+    EXPECT_EQ(line_of(loaded, "REDIS_TLS_SERVER_NAME"), "REDIS_TLS_SERVER_NAME=cache.example.com  (env)");
+    EXPECT_EQ(line_of(loaded, "REDIS_CLUSTER_ADDRESS_MAP"),
+              "REDIS_CLUSTER_ADDRESS_MAP=[fd00::1]:7000=localhost:7000,b:7001=c:7001  (env)");
+    EXPECT_EQ(line_of(loaded, "REDIS_READ_FROM_REPLICAS"), "REDIS_READ_FROM_REPLICAS=true  (env)");
+    EXPECT_EQ(line_of(loaded, "REDIS_CONNECT_TIMEOUT_MS"), "REDIS_CONNECT_TIMEOUT_MS=750  (env)");
+    EXPECT_EQ(line_of(loaded, "REDIS_CLUSTER_REFRESH_INTERVAL_MS"), "REDIS_CLUSTER_REFRESH_INTERVAL_MS=5000  (default)");
+    EXPECT_EQ(line_of(loaded, "REDIS_WAIT_REPLICAS"), "REDIS_WAIT_REPLICAS=1  (env)");
+    EXPECT_EQ(line_of(loaded, "REDIS_WAIT_TIMEOUT_MS"), "REDIS_WAIT_TIMEOUT_MS=1000  (default)");
+}
+
+TEST(Describe, PrintsTheSingleRedisSettingsTakenFromTheUrl) {
+    const auto loaded = loaded_from({{"REDIS_URL", "rediss://app:hunter2@cache:6380/4"}});
+    EXPECT_EQ(line_of(loaded, "REDIS_URL"), "REDIS_URL=rediss://app:***@cache:6380/4  (env)");
+    EXPECT_EQ(line_of(loaded, "REDIS_HOST"), "REDIS_HOST=cache  (default)");
+    EXPECT_EQ(line_of(loaded, "REDIS_PORT"), "REDIS_PORT=6380  (default)");
+    EXPECT_EQ(line_of(loaded, "REDIS_DB"), "REDIS_DB=4  (default)");
+    EXPECT_EQ(line_of(loaded, "REDIS_PASSWORD"), "REDIS_PASSWORD=***  (default)");
+    EXPECT_EQ(line_of(loaded, "REDIS_SSL"), "REDIS_SSL=true  (default)");
+}
+
 TEST(Describe, PrintsSizesInTheShortestExactUnit) {
     EXPECT_EQ(line_of(loaded_from({{"CACHE_MEMORY_MAX_BYTES", "1g"}}), "CACHE_MEMORY_MAX_BYTES"),
               "CACHE_MEMORY_MAX_BYTES=1GiB  (env)");
@@ -73,7 +102,11 @@ TEST(Describe, KeepsEachEntryOnOneLine) {
 TEST(Describe, PrintsValuesThatLoadBackToTheSameSettings) {
     const auto first = loaded_from({{"REDIS_CLUSTER_ENABLED", "on"}, {"REDIS_CLUSTER_NODES", "[::1]:7000, b:7001"},
                                     {"CACHE_MEMORY_MAX_BYTES", "3g"}, {"AUTH_ADMIN_SUBJECTS", "x,y"},
-                                    {"AUTH_DEFAULT_ROLE", "READ"}, {"HOST", "[::1]"}});
+                                    {"AUTH_DEFAULT_ROLE", "READ"}, {"HOST", "[::1]"},
+                                    {"REDIS_CLUSTER_ADDRESS_MAP", "[::1]:7000=h:1, a:2=[fd00::3]:3"},
+                                    {"REDIS_CLUSTER_USERNAME", "ops"}, {"REDIS_TLS_SERVER_NAME", "h.example"},
+                                    {"REDIS_READ_FROM_REPLICAS", "1"}, {"REDIS_WAIT_REPLICAS", "2"},
+                                    {"REDIS_WAIT_TIMEOUT_MS", "10"}, {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", "250"}});
     Environment again;
     for (const auto& line : describe(first)) {
         const auto eq = line.find('=');

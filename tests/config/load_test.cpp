@@ -210,3 +210,29 @@ TEST(Load, ReadsAdminSubjectsAsJsonListToo) {
 
 }  // namespace
 }  // namespace yooni::config
+
+namespace yooni::config {
+namespace {
+
+TEST(LoadTls, RefusesADirectoryOrMissingFileAsCaFile) {
+    for (const char* path : {"/", "/nonexistent/ca.pem"}) {
+        Environment environment;
+        environment.env["REDIS_TLS_CA_FILE"] = path;
+        try {
+            load(environment);
+            ADD_FAILURE() << path << " was accepted";
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(e.variable(), "REDIS_TLS_CA_FILE");
+            EXPECT_NE(std::string(e.what()).find("expected a readable CA file (PEM)"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(LoadTls, TakesAnIpAddressAsServerName) {
+    Environment environment;
+    environment.env["REDIS_TLS_SERVER_NAME"] = " 10.0.0.5 ";
+    EXPECT_EQ(load(environment).settings.redis.tls_server_name, "10.0.0.5");
+}
+
+}  // namespace
+}  // namespace yooni::config

@@ -85,7 +85,7 @@ TEST(RedisUrl, ListsQueryParametersItIgnores) {
 }
 
 TEST(RedisUrl, RefusesOtherSchemes) {
-    EXPECT_NE(error_of("http://h:6379").find("expected scheme redis://, rediss:// or unix://"), std::string::npos);
+    EXPECT_NE(error_of("http://h:6379").find("expected scheme redis:// or rediss://"), std::string::npos);
     EXPECT_NE(error_of("cache:6379").find("expected a URL starting with redis://"), std::string::npos);
 }
 
@@ -106,9 +106,99 @@ TEST(RedisUrl, RefusesBadDb) {
     }
 }
 
-TEST(RedisUrl, RefusesUnixWithoutPathOrWithHost) {
-    EXPECT_NE(error_of("unix://").find("expected a socket path"), std::string::npos);
-    EXPECT_NE(error_of("unix://host/run/redis.sock").find("expected no host in a unix:// URL"), std::string::npos);
+TEST(RedisUrl, ParsesUnixWithoutPathOrWithHostAsErrors) {
+    EXPECT_NE(parse_redis_url("unix://").problem.find("a socket path"), std::string::npos);
+    EXPECT_NE(parse_redis_url("unix://host/run/redis.sock").problem.find("no host in a unix:// URL"), std::string::npos);
+}
+
+LoadedSettings loaded_with(std::map<std::string, std::string> env) {
+    Environment environment;
+    environment.env = std::move(env);
+    return load(environment);
+}
+
+TEST(RedisUrl, FillsTheSingleRedisSettings) {
+    const auto redis = loaded_with({{"REDIS_URL", "redis://user:pw@h:6380/3"}}).settings.redis;
+    EXPECT_EQ(redis.host, "h");
+    EXPECT_EQ(redis.port, 6380);
+    EXPECT_EQ(redis.db, 3);
+    EXPECT_EQ(redis.username, "user");
+    EXPECT_EQ(redis.password.reveal(), "pw");
+    EXPECT_FALSE(redis.ssl);
+    EXPECT_TRUE(redis.configured);
+}
+
+TEST(RedisUrl, FillsDefaultsForWhatTheUrlLeavesOut) {
+    const auto redis = loaded_with({{"REDIS_URL", "redis://cache"}}).settings.redis;
+    EXPECT_EQ(redis.host, "cache");
+    EXPECT_EQ(redis.port, 6379);
+    EXPECT_EQ(redis.db, 0);
+    EXPECT_TRUE(redis.username.empty());
+    EXPECT_TRUE(redis.password.empty());
+}
+
+TEST(RedisUrl, TakesDbFromTheQueryAndIpv6Hosts) {
+    const auto redis = loaded_with({{"REDIS_URL", "redis://[::1]:7000?db=5"}}).settings.redis;
+    EXPECT_EQ(redis.host, "::1");
+    EXPECT_EQ(redis.port, 7000);
+    EXPECT_EQ(redis.db, 5);
+}
+
+TEST(RedisUrl, TurnsOnTlsForRediss) {
+    EXPECT_TRUE(loaded_with({{"REDIS_URL", "rediss://:pw@cache"}}).settings.redis.ssl);
+}
+
+TEST(RedisUrl, WinsOverTheSingleRedisVariables) {
+    const auto redis = loaded_with({{"REDIS_URL", "redis://app@cache:6380/1"},
+                                    {"REDIS_HOST", "other"},
+                                    {"REDIS_PORT", "7000"},
+                                    {"REDIS_DB", "9"},
+                                    {"REDIS_PASSWORD", "env-pw"},
+                                    {"REDIS_SSL", "true"}})
+                           .settings.redis;
+    EXPECT_EQ(redis.host, "cache");
+    EXPECT_EQ(redis.port, 6380);
+    EXPECT_EQ(redis.db, 1);
+    EXPECT_EQ(redis.username, "app");
+    EXPECT_TRUE(redis.password.empty());
+    EXPECT_FALSE(redis.ssl);
+}
+
+TEST(RedisUrl, IsNotAppliedInClusterMode) {
+    const auto redis = loaded_with({{"REDIS_CLUSTER_ENABLED", "true"}, {"REDIS_CLUSTER_NODES", "a:7000"},
+                                    {"REDIS_URL", "rediss://u:pw@cache:6380/3"}, {"REDIS_SSL", "false"}})
+                           .settings.redis;
+    EXPECT_EQ(redis.url, "rediss://u:pw@cache:6380/3");
+    EXPECT_EQ(redis.host, "localhost");
+    EXPECT_EQ(redis.db, 0);
+    EXPECT_FALSE(redis.ssl);
+    EXPECT_TRUE(redis.password.empty());
+    EXPECT_TRUE(redis.username.empty());
+}
+
+TEST(RedisUrl, RefusesUnixSockets) {
+    for (const char* url : {"unix:///run/redis.sock", "UNIX:///run/redis.sock?db=1", "unix://", "unix://:pw@/s"}) {
+        Environment environment;
+        environment.env["REDIS_URL"] = url;
+        try {
+            load(environment);
+            ADD_FAILURE() << url << " was accepted";
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(e.variable(), "REDIS_URL");
+            EXPECT_NE(std::string(e.what()).find("unix sockets are not supported; use redis:// or rediss://"),
+                      std::string::npos)
+                << e.what();
+        }
+    }
+}
+
+TEST(RedisUrl, RefusesADbBeyond15LikeRedisDb) {
+    for (const char* url : {"redis://h/16", "redis://h?db=16", "rediss://:pw@h:6380/99"}) {
+        const auto message = error_of(url);
+        EXPECT_EQ(message.rfind("REDIS_URL=", 0), 0u) << message;
+        EXPECT_NE(message.find("expected a database number 0..15"), std::string::npos) << message;
+    }
+    EXPECT_EQ(loaded_with({{"REDIS_URL", "redis://h/15"}}).settings.redis.db, 15);
 }
 
 TEST(RedisUrl, RefusesUnbracketedIpv6) {

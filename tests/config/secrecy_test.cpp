@@ -56,6 +56,41 @@ TEST(Secrecy, KeepsSecretsOutOfWarnings) {
     for (const auto& line : all) expect_no_secret(line);
 }
 
+// REDIS_URL applied (no cluster): its password becomes redis.password.
+Environment with_url_password() {
+    Environment environment;
+    environment.env = {
+        {"REDIS_URL", std::string("redis://app:") + kUrlPassword + "@cache:6380/3?socket_timeout=1"},
+        {"REDIS_HOST", "other"},
+        {"REDIS_PASSWORD", kRedisPassword},
+        {"REDIS_SSL", "true"},
+        {"REDIS_TLS_SERVER_NAME", "cache.example.com"},
+        {"REDIS_READ_FROM_REPLICAS", "true"},
+        {"HOST", "0.0.0.0"},
+    };
+    return environment;
+}
+
+TEST(Secrecy, KeepsTheUrlPasswordOutOfDescribeAndWarnings) {
+    const auto loaded = load(with_url_password());
+    ASSERT_EQ(loaded.settings.redis.password.reveal(), kUrlPassword);
+    for (const auto& line : describe(loaded)) expect_no_secret(line);
+    const auto all = warnings(loaded);
+    EXPECT_GE(all.size(), 3u);
+    for (const auto& line : all) expect_no_secret(line);
+}
+
+TEST(Secrecy, KeepsTheUrlPasswordOutOfUrlErrors) {
+    for (const auto& url : {std::string("redis://app:") + kUrlPassword + "@cache/16",
+                            std::string("rediss://:") + kUrlPassword + "@cache?db=99",
+                            std::string("unix://:") + kUrlPassword + "@/run/redis.sock",
+                            std::string("unix://") + kUrlPassword + "@/run/redis.sock"}) {
+        const auto message = error_of({{"REDIS_URL", url}});
+        EXPECT_NE(message, "<no error>") << url;
+        expect_no_secret(message);
+    }
+}
+
 TEST(Secrecy, KeepsSecretsOutOfTokenErrors) {
     expect_no_secret(error_of({{"API_TOKENS", std::string("ci:owner:") + kToken}}));
     expect_no_secret(error_of({{"API_TOKENS", std::string("ci:read:") + kToken + ",LEAK-no-colons"}}));

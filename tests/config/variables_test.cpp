@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <set>
+#include <unistd.h>
 
 namespace yooni::config {
 namespace {
@@ -22,6 +25,14 @@ struct VariableCase {
     std::map<std::string, std::string> extra{};   // other variables the good value needs
 };
 
+// A readable file for REDIS_TLS_CA_FILE (load() checks only that it can be read).
+std::string ca_file() {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("yooni-config-test-ca-" + std::to_string(::getpid()) + ".pem");
+    if (!std::filesystem::exists(path)) std::ofstream(path) << "-----BEGIN CERTIFICATE-----\n";
+    return path.string();
+}
+
 std::vector<VariableCase> cases() {
     return {
         {"REDIS_CLUSTER_ENABLED", "On", [](const Settings& s) { return s.redis.cluster_enabled; }, "maybe", "a boolean",
@@ -33,7 +44,7 @@ std::vector<VariableCase> cases() {
          "", ""},
         {"REDIS_URL", "redis://cache.internal:6380/2",
          [](const Settings& s) { return s.redis.url == "redis://cache.internal:6380/2"; }, "http://cache.internal",
-         "scheme redis://, rediss:// or unix://"},
+         "scheme redis:// or rediss://"},
         {"REDIS_HOST", "redis.internal", [](const Settings& s) { return s.redis.host == "redis.internal"; }, "bad host!",
          "a host name, an IPv4 address or an IPv6 address"},
         {"REDIS_PORT", "6380", [](const Settings& s) { return s.redis.port == 6380; }, "70000", "an integer port 1..65535"},
@@ -43,6 +54,29 @@ std::vector<VariableCase> cases() {
         {"REDIS_POOL_SIZE", "20", [](const Settings& s) { return s.redis.pool_size == 20; }, "0", "an integer 1..1000"},
         {"REDIS_FALLBACK_TO_MEMORY", " y ", [](const Settings& s) { return s.redis.fallback_to_memory; }, "enabled",
          "a boolean"},
+        {"REDIS_CLUSTER_USERNAME", " app-user ", [](const Settings& s) { return s.redis.cluster_username == "app-user"; },
+         "app user", "an ACL user name without blanks or control characters"},
+        {"REDIS_TLS_CA_FILE", ca_file(), [](const Settings& s) { return s.redis.tls_ca_file == ca_file(); },
+         "/nonexistent/yooni-ca.pem", "a readable CA file (PEM)"},
+        {"REDIS_TLS_SERVER_NAME", "cache.example.com",
+         [](const Settings& s) { return s.redis.tls_server_name == "cache.example.com"; }, "*.example.com",
+         "the host name the server certificate is issued for"},
+        {"REDIS_CLUSTER_ADDRESS_MAP", "10.0.0.1:7000=127.0.0.1:7100, [fd00::1]:7001=redis-1:7101",
+         [](const Settings& s) {
+             return s.redis.address_map == std::vector<std::pair<std::string, std::string>>{
+                                               {"10.0.0.1:7000", "127.0.0.1:7100"}, {"[fd00::1]:7001", "redis-1:7101"}};
+         },
+         "10.0.0.1:7000", "announced_host:port=reachable_host:port"},
+        {"REDIS_READ_FROM_REPLICAS", "yes", [](const Settings& s) { return s.redis.read_from_replicas; }, "sometimes",
+         "a boolean"},
+        {"REDIS_CONNECT_TIMEOUT_MS", "500", [](const Settings& s) { return s.redis.connect_timeout == 500ms; }, "0",
+         "milliseconds as an integer 1..3600000"},
+        {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", "100", [](const Settings& s) { return s.redis.refresh_interval == 100ms; },
+         "99", "milliseconds as an integer 100..3600000"},
+        {"REDIS_WAIT_REPLICAS", "2", [](const Settings& s) { return s.redis.wait_replicas == 2; }, "6",
+         "a replica count 0..5"},
+        {"REDIS_WAIT_TIMEOUT_MS", "60000", [](const Settings& s) { return s.redis.wait_timeout == 60000ms; }, "60001",
+         "milliseconds as an integer 1..60000"},
         {"CACHE_TTL_SECONDS", "0", [](const Settings& s) { return s.cache.ttl == 0s; }, "-1",
          "seconds as an integer 0..2147483647"},
         {"CACHE_KEY_PREFIX", "", [](const Settings& s) { return s.cache.key_prefix.empty(); }, "", ""},
@@ -202,6 +236,16 @@ TEST(Variables, DefaultsAreThoseOfTheHeader) {
     EXPECT_EQ(s.redis.pool_size, 10);
     EXPECT_FALSE(s.redis.fallback_to_memory);
     EXPECT_FALSE(s.redis.configured);
+    EXPECT_TRUE(s.redis.username.empty());
+    EXPECT_TRUE(s.redis.cluster_username.empty());
+    EXPECT_TRUE(s.redis.tls_ca_file.empty());
+    EXPECT_TRUE(s.redis.tls_server_name.empty());
+    EXPECT_TRUE(s.redis.address_map.empty());
+    EXPECT_FALSE(s.redis.read_from_replicas);
+    EXPECT_EQ(s.redis.connect_timeout, 2000ms);
+    EXPECT_EQ(s.redis.refresh_interval, 5000ms);
+    EXPECT_EQ(s.redis.wait_replicas, 0);
+    EXPECT_EQ(s.redis.wait_timeout, 1000ms);
     EXPECT_EQ(s.cache.ttl, 300s);
     EXPECT_EQ(s.cache.key_prefix, "yooni:");
     EXPECT_TRUE(s.cache.compression_enabled);

@@ -76,11 +76,11 @@ TEST(Warnings, FlagsNonZeroDbInClusterMode) {
                             "REDIS_DB=3 is ignored: Redis Cluster has only database 0"));
 }
 
-TEST(Warnings, FlagsRedisSslContradictingTheUrlScheme) {
+TEST(Warnings, FlagsRedisSslOverriddenByTheUrlScheme) {
     EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "rediss://cache"}, {"REDIS_SSL", "false"}}),
-                            "REDIS_SSL=false ignored: REDIS_URL uses rediss://"));
+                            "REDIS_SSL ignored: REDIS_URL uses rediss://"));
     EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "redis://cache"}, {"REDIS_SSL", "true"}}),
-                            "REDIS_SSL=true ignored: REDIS_URL uses redis://"));
+                            "REDIS_SSL ignored: REDIS_URL uses redis://"));
 }
 
 TEST(Warnings, LeavesDefaultRedisSslAloneWithATlsUrl) {
@@ -95,6 +95,36 @@ TEST(Warnings, FlagsSingleNodePartsShadowedByRedisUrl) {
 TEST(Warnings, ListsIgnoredRedisUrlParameters) {
     EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "redis://cache?socket_timeout=5"}}),
                             "REDIS_URL parameters ignored: socket_timeout"));
+}
+
+TEST(Warnings, FlagsTlsSettingsWithoutTls) {
+    constexpr const char* kIgnored = "TLS settings are ignored without REDIS_SSL=true or a rediss:// URL";
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_HOST", "cache"}, {"REDIS_TLS_SERVER_NAME", "cache.example.com"}}),
+                            std::string("REDIS_TLS_SERVER_NAME set: ") + kIgnored));
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "redis://cache"}, {"REDIS_SSL", "true"},
+                                          {"REDIS_TLS_SERVER_NAME", "cache.example.com"}}),
+                            kIgnored));  // the URL scheme wins over REDIS_SSL
+    EXPECT_FALSE(has_warning(warnings_for({{"REDIS_HOST", "cache"}, {"REDIS_SSL", "true"},
+                                           {"REDIS_TLS_SERVER_NAME", "cache.example.com"}}),
+                             kIgnored));
+    EXPECT_EQ(warnings_for({{"REDIS_URL", "rediss://:pw@cache"}, {"REDIS_TLS_SERVER_NAME", "cache.example.com"}}),
+              std::vector<std::string>{});
+}
+
+TEST(Warnings, FlagsReadsFromReplicasOutsideClusterMode) {
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_URL", "redis://cache"}, {"REDIS_READ_FROM_REPLICAS", "true"}}),
+                            "REDIS_READ_FROM_REPLICAS=true is ignored: replicas are read only in cluster mode"));
+    EXPECT_FALSE(has_warning(warnings_for({{"REDIS_CLUSTER_ENABLED", "true"}, {"REDIS_CLUSTER_NODES", "a:7000"},
+                                           {"REDIS_READ_FROM_REPLICAS", "true"}}),
+                             "REDIS_READ_FROM_REPLICAS"));
+}
+
+TEST(Warnings, FlagsWaitReplicasWithoutRedis) {
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_WAIT_REPLICAS", "1"}}),
+                            "REDIS_WAIT_REPLICAS=1 is ignored: no Redis is configured"));
+    EXPECT_FALSE(has_warning(warnings_for({{"REDIS_HOST", "cache"}, {"REDIS_WAIT_REPLICAS", "1"}}),
+                             "REDIS_WAIT_REPLICAS"));
+    EXPECT_FALSE(has_warning(warnings_for({{"REDIS_WAIT_REPLICAS", "0"}}), "REDIS_WAIT_REPLICAS"));
 }
 
 }  // namespace
