@@ -12,16 +12,41 @@ namespace yooni::resp::detail {
 
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+enum class IntScan { ok, no_digits, overflow };
+
+// Reads an optional sign and decimal digits from [p, end) into `value`,
+// stopping at the first other byte; returns where it stopped. More than 19
+// digits, or a value outside int64, is an overflow (refused as soon as seen).
+inline const char* scan_int64(const char* p, const char* end, std::int64_t& value, IntScan& scan) {
+    bool negative = false;
+    if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+    const char* first = p;
+    const char* limit = end - p > 19 ? p + 19 : end;
+    std::uint64_t magnitude = 0;
+    for (; p != limit && is_digit(*p); ++p) magnitude = magnitude * 10 + static_cast<unsigned>(*p - '0');
+    if (p != end && p == first + 19 && is_digit(*p)) {
+        scan = IntScan::overflow;  // a 20th digit
+        return p;
+    }
+    constexpr std::uint64_t kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (p == first) {
+        scan = IntScan::no_digits;
+    } else if (magnitude > kMax + (negative ? 1 : 0)) {
+        scan = IntScan::overflow;
+    } else {
+        scan = IntScan::ok;
+        // Unsigned negation is modular: -(2^63) comes out as INT64_MIN.
+        value = static_cast<std::int64_t>(negative ? 0 - magnitude : magnitude);
+    }
+    return p;
+}
+
 // RESP integer: optional sign, one or more digits, within int64.
 inline std::optional<std::int64_t> parse_int64(std::string_view text) {
-    if (!text.empty() && text.front() == '+') {
-        text.remove_prefix(1);
-        if (text.empty() || !is_digit(text.front())) return std::nullopt;
-    }
     std::int64_t value = 0;
+    IntScan scan{};
     const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc{} || ptr != end) return std::nullopt;
+    if (scan_int64(text.data(), end, value, scan) != end || scan != IntScan::ok) return std::nullopt;
     return value;
 }
 

@@ -97,6 +97,7 @@ private:
 
     Step parse_element(const char* data, std::size_t size);
     Step parse_line_value(const char* data, std::size_t size, Type type);
+    Step parse_integer(const char* data, std::size_t size);
     Step parse_bulk_header(const char* data, std::size_t size, Type type);
     Step parse_bulk_payload(const char* data, std::size_t size);
     Step parse_aggregate_header(const char* data, std::size_t size, Type type);
