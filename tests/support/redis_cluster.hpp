@@ -4,7 +4,9 @@
 // (a master dying, a paused node, failover, slot migration with ASK, reshard,
 // a new master).
 //
-// Choices, for speed (a 6-node cluster is ready in ~1-2 s) and determinism:
+// Choices, for speed (a 6-node cluster is ready in ~2.2 s; the floor is 2 s:
+// Redis keeps a freshly started master at cluster_state:fail that long, and
+// so add_master() and restarting a master take 2 s too) and determinism:
 // - The cluster is built with CLUSTER commands, not `redis-cli --cluster
 //   create` (which sleeps a second per step): distinct config epochs, slots
 //   split like redis-cli does (masters 0..N-1 in port order), a full mesh of
