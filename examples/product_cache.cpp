@@ -32,22 +32,26 @@ awaitable<result<std::string>> load_product() {
 awaitable<void> demo(yooni::cache::Cache& cache) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
 
+    // Arguments are named locals: GCC 12 mishandles string literals and braced
+    // temporaries inside co_await expressions.
+    const std::string product_key = "product:123", other_key = "product:124", pattern = "product:*";
+    const std::string other_doc = R"({"id":124,"name_ko":"블루투스 스피커"})";
+    const yooni::cache::Cache::Compute compute = load_product;
+
     // Ten callers miss the same key at once: the product is loaded once.
     for (int i = 0; i < 10; ++i) {
-        auto value = co_await cache.get_or_compute(std::string{"product:123"}, load_product, std::chrono::seconds(300), deadline);
+        auto value = co_await cache.get_or_compute(product_key, compute, std::chrono::seconds(300), deadline);
         if (!value) std::printf("error: %s\n", value.error().message().c_str());
     }
     std::printf("product:123 loaded %d time(s)\n", loads.load());
 
-        // (std::string arguments spelled out: GCC 12 rejects string literals bound to coroutine parameters.)
-    co_await cache.set(std::string{"product:124"}, std::string{R"({"id":124,"name_ko":"블루투스 스피커"})"}, std::nullopt,
-                       deadline);
+        co_await cache.set(other_key, other_doc, std::nullopt, deadline);
     std::vector<std::string> keys{"product:123", "product:124", "product:999"};
     auto many = co_await cache.mget(std::move(keys), deadline);
     if (many) {
         for (const auto& v : *many) std::printf("  %s\n", v ? v->c_str() : "(miss)");
     }
-    auto deleted = co_await cache.delete_pattern(std::string{"product:*"}, deadline);
+    auto deleted = co_await cache.delete_pattern(pattern, deadline);
     if (deleted) std::printf("deleted %zu product keys\n", *deleted);
     std::printf("stats: %s\n", boost::json::serialize(cache.stats().to_json()).c_str());
 }

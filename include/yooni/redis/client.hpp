@@ -1,0 +1,62 @@
+// What the cache needs from Redis, implemented by the standalone client and
+// the cluster client alike: run commands (routed by slot in a cluster, with
+// every redirection handled inside), delete by pattern across the keyspace,
+// and the monitoring views.
+#pragma once
+
+#include <yooni/redis/connection.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yooni::redis {
+
+// One command, RESP-encoded, with the slot of its keys (all keys of one
+// command must share the slot in a cluster; ignored by a standalone client).
+struct Command {
+    std::string payload;
+    std::uint16_t slot = 0;
+    // Safe to send again after a lost connection (GET, SET with a value,
+    // UNLINK ...). Every command the cache sends is.
+    bool idempotent = true;
+    // Only reads: may be served by a replica when the client reads from replicas.
+    bool read_only = false;
+};
+
+Command make_command(std::initializer_list<std::string_view> args);  // slot of args[1] when present
+Command make_command(const std::vector<std::string_view>& args, std::uint16_t slot);
+
+class Client {
+public:
+    virtual ~Client() = default;
+
+    // Runs the commands (pipelined per node, nodes in parallel) and returns
+    // their replies in the caller's order. A transport failure or deadline of
+    // any command fails the call; error replies (-ERR ...) are replies.
+    virtual awaitable<result<std::vector<OwnedReply>>> run(std::vector<Command> commands, Deadline deadline) = 0;
+
+    // SCAN MATCH on every master, UNLINK in batches; returns how many keys were deleted.
+    virtual awaitable<result<std::size_t>> delete_matching(std::string pattern, Deadline deadline) = 0;
+
+    // The monitoring API's cluster/info document.
+    virtual awaitable<result<boost::json::object>> cluster_info(Deadline deadline) = 0;
+
+    // Facts for /health/detailed and /metrics (kind, nodes, connections ...).
+    virtual boost::json::object describe() const = 0;
+
+    // Whether calls can succeed now (a slot map covering all slots, or the node answering).
+    virtual bool ready() const = 0;
+    virtual std::string_view kind() const = 0;  // "redis" or "redis-cluster"
+
+    // Starts background work (topology refresh, health pings). Call once.
+    virtual void start() = 0;
+    // Stops background work and closes every connection. Call after the
+    // workers' io_contexts have stopped.
+    virtual void stop() = 0;
+};
+
+}  // namespace yooni::redis

@@ -1,0 +1,127 @@
+// One connection to one Redis node, driven by one io_context (a worker).
+//
+// Automatic pipelining: commands issued by concurrent coroutines of the
+// worker are queued, written together in one write, and matched to replies in
+// order. A command whose deadline passes is abandoned, not torn out: its reply
+// is still read and dropped, so later callers stay in step.
+//
+// The connection (re)connects lazily: the first command, or the first after a
+// failure, opens it (TCP, optional TLS, AUTH with credentials asked from the
+// provider each time, SELECT, READONLY, CLIENT SETNAME), with capped, jittered
+// backoff between failed attempts so a dead node does not cause a connection
+// storm. Any transport failure fails every command in flight with
+// errc::closed (the caller decides whether to retry: only idempotent ones).
+//
+// Threading: every member must be called on the connection's executor.
+#pragma once
+
+#include <yooni/resp/reply.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace yooni::redis {
+
+using Deadline = std::chrono::steady_clock::time_point;
+template <class T>
+using result = boost::system::result<T>;
+template <class T>
+using awaitable = boost::asio::awaitable<T>;
+
+enum class errc {
+    connect_failed = 1,  // TCP connect, DNS or TLS handshake failed
+    timeout,             // the caller's deadline passed
+    closed,              // the connection broke with the command in flight
+    protocol_error,      // the server sent bytes that are not RESP
+    auth_failed,         // AUTH/SELECT/READONLY refused during set-up
+    queue_full,          // too many commands waiting on this connection
+    backing_off,         // a recent connect failed; not retrying yet
+    no_node,             // (cluster) no node serves the slot / none reachable
+    redirect_loop,       // (cluster) too many MOVED/ASK for one command
+    server_error,        // an error reply where a value was required
+};
+const boost::system::error_category& category();
+boost::system::error_code make_error_code(errc e);
+
+// A reply that owns its bytes (the read buffer moves on).
+using OwnedReply = resp::OwnedReply;
+
+struct Credentials {
+    std::string username;  // empty = the default user (AUTH password)
+    std::string password;  // empty = no AUTH
+};
+// Asked on every (re)connect, so short-lived tokens (cloud IAM) keep working.
+using CredentialsProvider = std::function<Credentials()>;
+
+struct TlsOptions {
+    bool enabled = false;
+    std::string ca_file;      // empty = the system's trust store
+    // Host name the certificate must match (SNI too). The configured endpoint's
+    // name, even when the topology answers with IP addresses (ElastiCache).
+    // Empty = the host connected to.
+    std::string server_name;
+};
+
+struct ConnectionOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 6379;
+    CredentialsProvider credentials;
+    int db = 0;                                     // SELECT when non-zero
+    bool readonly = false;                          // READONLY (reads from a cluster replica)
+    TlsOptions tls;
+    std::chrono::milliseconds connect_timeout{2000};
+    std::chrono::milliseconds backoff_min{50};      // after a failed connect, doubled up to backoff_max
+    std::chrono::milliseconds backoff_max{2000};
+    std::size_t max_pending = 10000;                // queued + in flight, then errc::queue_full
+    std::string client_name = "yooni-cache";
+};
+
+// Counters of one connection, for tests and metrics.
+struct ConnectionStats {
+    std::uint64_t connects = 0;         // connections opened successfully
+    std::uint64_t connect_attempts = 0;
+    std::uint64_t writes = 0;           // socket writes (each may carry many commands)
+    std::uint64_t commands = 0;
+    std::uint64_t abandoned = 0;        // replies dropped because their caller timed out
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    static std::shared_ptr<Connection> create(boost::asio::any_io_executor executor, ConnectionOptions options);
+    ~Connection();
+
+    // Sends `count` commands (RESP-encoded back to back in `payload`) as one
+    // unit and returns their replies. Error replies (-ERR, MOVED ...) are
+    // replies, not errors; errors are transport failures and deadlines.
+    awaitable<result<std::vector<OwnedReply>>> execute(std::string payload, std::size_t count, Deadline deadline);
+    // One command.
+    awaitable<result<OwnedReply>> execute_one(std::string payload, Deadline deadline);
+
+    bool connected() const;
+    const ConnectionOptions& options() const { return options_; }
+    const ConnectionStats& stats() const { return stats_; }
+    // Closes the socket and fails everything pending with errc::closed.
+    void close();
+
+    struct Impl;  // defined in connection.cpp
+
+private:
+    Connection(boost::asio::any_io_executor executor, ConnectionOptions options);
+    ConnectionOptions options_;
+    ConnectionStats stats_;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yooni::redis
+
+template <>
+struct boost::system::is_error_code_enum<yooni::redis::errc> : std::true_type {};

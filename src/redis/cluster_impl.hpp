@@ -1,0 +1,65 @@
+// Private state of redis::Cluster, shared by its translation units.
+#pragma once
+
+#include <yooni/redis/cluster.hpp>
+
+#include "redis/pool.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+
+namespace yooni::redis {
+
+struct Cluster::Impl {
+    explicit Impl(ClusterOptions o);
+
+    ClusterOptions options;
+    const std::uint64_t instance_id;      // keys the per-thread snapshot caches
+    detail::ConnectionPool pool;          // worker connections, one per (worker, node)
+
+    // The published snapshot. Writers lock; readers use snapshot() (no lock
+    // unless the version moved since this thread last looked).
+    mutable std::mutex map_mutex;
+    std::shared_ptr<const SlotMap> map;
+    std::atomic<std::uint64_t> map_version{0};
+    std::atomic<std::uint64_t> next_version{1};
+    std::atomic<bool> coverage_ok{false};
+
+    // Control thread: refreshes (single flight) and their own connections.
+    boost::asio::io_context control{1};
+    std::thread control_thread;
+    detail::ConnectionPool control_pool;
+    std::atomic<bool> stopping{false};
+    bool refreshing = false;                       // control thread only
+    bool refresh_again = false;                    // control thread only
+    bool refresh_scheduled = false;                // control thread only
+    std::optional<NodeAddress> preferred;          // control thread only
+    std::chrono::steady_clock::time_point last_refresh{};  // control thread only
+    std::atomic<std::uint64_t> refreshes_done{0};
+
+    // Counters.
+    std::atomic<std::uint64_t> moved{0}, ask{0}, tryagain{0}, clusterdown{0}, loading{0}, readonly{0};
+    std::atomic<std::uint64_t> retries{0}, refresh_failures{0};
+    std::atomic<std::uint64_t> replica_rr{0};
+
+    ConnectionOptions options_for(const NodeAddress& node, bool readonly) const;
+    std::shared_ptr<const SlotMap> snapshot() const;
+    void publish(std::shared_ptr<const SlotMap> next, bool covers_all);
+    // MOVED: patch one slot of the current map.
+    void patch_slot(std::uint16_t slot, const NodeAddress& master);
+    // Thread-safe; coalesced and rate-limited on the control thread.
+    void request_refresh(std::optional<NodeAddress> first = std::nullopt);
+};
+
+// Sleeps on the caller's executor until `t`.
+awaitable<void> pause_until(std::chrono::steady_clock::time_point t);
+// Full jitter in [d/2, d].
+std::chrono::milliseconds jittered(std::chrono::milliseconds d);
+
+}  // namespace yooni::redis

@@ -1,0 +1,269 @@
+// Slot-map refresh and publication for redis::Cluster. Runs on the control
+// thread; the workers only read snapshots and ask for refreshes.
+#include "redis/cluster_impl.hpp"
+
+#include <yooni/resp/encoder.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace yooni::redis {
+
+namespace asio = boost::asio;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+std::atomic<std::uint64_t> g_instances{0};
+
+struct CachedMap {
+    std::uint64_t instance = 0;
+    std::uint64_t version = 0;
+    std::shared_ptr<const SlotMap> map;
+};
+thread_local std::vector<CachedMap> t_maps;
+
+std::string describe_ranges(const std::vector<SlotRange>& ranges) {
+    std::string out;
+    for (std::size_t i = 0; i < ranges.size() && i < 8; ++i) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(ranges[i].first);
+        if (ranges[i].last != ranges[i].first) out += "-" + std::to_string(ranges[i].last);
+    }
+    if (ranges.size() > 8) out += ",...";
+    return out;
+}
+
+}  // namespace
+
+awaitable<void> pause_until(std::chrono::steady_clock::time_point t) {
+    asio::steady_timer timer{co_await asio::this_coro::executor, t};
+    co_await timer.async_wait(use_nothrow);
+}
+
+std::chrono::milliseconds jittered(std::chrono::milliseconds d) {
+    thread_local std::minstd_rand rng{std::random_device{}()};
+    if (d.count() <= 1) return d;
+    std::uniform_int_distribution<long> dist(d.count() / 2, d.count());
+    return std::chrono::milliseconds(dist(rng));
+}
+
+Cluster::Impl::Impl(ClusterOptions o) : options(std::move(o)), instance_id(++g_instances) {}
+
+ConnectionOptions Cluster::Impl::options_for(const NodeAddress& node, bool readonly_link) const {
+    ConnectionOptions c = options.connection;
+    NodeAddress reachable = node;
+    if (auto it = options.address_map.find(node); it != options.address_map.end()) reachable = it->second;
+    c.host = reachable.host;
+    c.port = reachable.port;
+    c.db = 0;  // clusters have only database 0
+    c.readonly = readonly_link;
+    return c;
+}
+
+std::shared_ptr<const SlotMap> Cluster::Impl::snapshot() const {
+    const auto version = map_version.load(std::memory_order_acquire);
+    for (auto& c : t_maps) {
+        if (c.instance != instance_id) continue;
+        if (c.version != version) {
+            std::lock_guard lock{map_mutex};
+            c.map = map;
+            c.version = map_version.load(std::memory_order_relaxed);
+        }
+        return c.map;
+    }
+    std::lock_guard lock{map_mutex};
+    t_maps.push_back(CachedMap{instance_id, map_version.load(std::memory_order_relaxed), map});
+    return map;
+}
+
+void Cluster::Impl::publish(std::shared_ptr<const SlotMap> next, bool covers_all) {
+    {
+        std::lock_guard lock{map_mutex};
+        map = std::move(next);
+        map_version.fetch_add(1, std::memory_order_release);
+    }
+    coverage_ok.store(covers_all);
+}
+
+void Cluster::Impl::patch_slot(std::uint16_t slot, const NodeAddress& master) {
+    std::lock_guard lock{map_mutex};
+    if (!map) return;
+    if (const auto* now = map->master_for(slot); now && *now == master) return;  // already patched
+    map = map->with_slot_moved(slot, master);
+    map_version.fetch_add(1, std::memory_order_release);
+}
+
+namespace {
+
+awaitable<void> refresh_task(Cluster::Impl* impl);
+
+void start_refresh(Cluster::Impl* impl) {
+    impl->refreshing = true;
+    asio::co_spawn(impl->control, refresh_task(impl), asio::detached);
+}
+
+awaitable<void> refresh_later(Cluster::Impl* impl, std::chrono::steady_clock::time_point when) {
+    co_await pause_until(when);
+    impl->refresh_scheduled = false;
+    if (impl->stopping.load()) co_return;
+    if (impl->refreshing) impl->refresh_again = true;
+    else start_refresh(impl);
+}
+
+// One candidate's CLUSTER SLOTS, parsed.
+awaitable<result<std::shared_ptr<const SlotMap>>> ask_slots(Cluster::Impl* impl, NodeAddress node) {
+    auto conn = impl->control_pool.get(impl->control.get_executor(), impl->options_for(node, false));
+    std::string payload;
+    resp::append_command(payload, {"CLUSTER", "SLOTS"});
+    auto reply = co_await conn->execute_one(std::move(payload),
+                                            std::chrono::steady_clock::now() + impl->options.connection.connect_timeout);
+    if (!reply) co_return reply.error();
+    if ((*reply)->is_error()) co_return make_error_code(errc::server_error);
+    co_return SlotMap::from_cluster_slots((*reply).reply(), node, impl->next_version.fetch_add(1));
+}
+
+awaitable<void> refresh_task(Cluster::Impl* impl) {
+    for (;;) {
+        std::vector<NodeAddress> candidates;
+        auto add = [&candidates](const NodeAddress& a) {
+            if (std::find(candidates.begin(), candidates.end(), a) == candidates.end()) candidates.push_back(a);
+        };
+        if (impl->preferred) add(*impl->preferred);
+        impl->preferred.reset();
+        if (auto current = impl->snapshot()) {
+            for (const auto& m : current->masters()) add(m);
+            for (const auto& n : current->all_nodes()) add(n);
+        }
+        for (const auto& s : impl->options.seeds) add(s);  // last: re-resolved, so DNS is asked again
+
+        std::shared_ptr<const SlotMap> best;
+        NodeAddress best_from;
+        for (const auto& node : candidates) {
+            if (impl->stopping.load()) co_return;
+            auto got = co_await ask_slots(impl, node);
+            if (!got) continue;
+            if (!best || (*got)->uncovered_slot_count() < best->uncovered_slot_count()) {
+                best = *got;
+                best_from = node;
+            }
+            if (best->covers_all_slots()) break;
+        }
+        impl->last_refresh = std::chrono::steady_clock::now();
+        impl->refreshes_done.fetch_add(1);
+        if (best) {
+            auto current = impl->snapshot();
+            const bool changed = !current || !current->same_layout(*best);
+            const bool covers = best->covers_all_slots();
+            if (!covers)
+                spdlog::warn("cluster.slots_uncovered from={} count={} ranges={}", best_from.to_string(),
+                             best->uncovered_slot_count(), describe_ranges(best->uncovered_ranges()));
+            if (changed) {
+                spdlog::info("cluster.topology from={} masters={} nodes={} covers_all={}", best_from.to_string(),
+                             best->masters().size(), best->all_nodes().size(), covers);
+                impl->publish(best, covers);
+            } else {
+                impl->coverage_ok.store(covers);
+            }
+        } else {
+            impl->refresh_failures.fetch_add(1);
+            spdlog::warn("cluster.refresh_failed candidates={}", candidates.size());
+        }
+        if (!impl->refresh_again || impl->stopping.load()) break;
+        impl->refresh_again = false;
+        co_await pause_until(impl->last_refresh + impl->options.refresh_cooldown);
+    }
+    impl->refreshing = false;
+}
+
+awaitable<void> periodic_refresh(Cluster::Impl* impl) {
+    while (!impl->stopping.load()) {
+        // Without a usable map, look again soon; with one, at the configured pace.
+        const auto wait = impl->coverage_ok.load() ? impl->options.refresh_interval
+                                                   : std::min(impl->options.refresh_interval, std::chrono::milliseconds(1000));
+        co_await pause_until(std::chrono::steady_clock::now() + wait);
+        if (impl->stopping.load()) co_return;
+        if (impl->refreshing) impl->refresh_again = true;
+        else start_refresh(impl);
+    }
+}
+
+}  // namespace
+
+void Cluster::Impl::request_refresh(std::optional<NodeAddress> first) {
+    if (stopping.load()) return;
+    asio::post(control, [this, first = std::move(first)] {
+        if (first && !preferred) preferred = first;
+        if (refreshing) {
+            refresh_again = true;
+            return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_refresh >= options.refresh_cooldown) {
+            start_refresh(this);
+        } else if (!refresh_scheduled) {
+            refresh_scheduled = true;
+            asio::co_spawn(control, refresh_later(this, last_refresh + options.refresh_cooldown), asio::detached);
+        }
+    });
+}
+
+Cluster::Cluster(ClusterOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Cluster::~Cluster() { stop(); }
+
+void Cluster::start() {
+    asio::co_spawn(impl_->control, periodic_refresh(impl_.get()), asio::detached);
+    impl_->control_thread = std::thread([impl = impl_.get()] { impl->control.run(); });
+    impl_->request_refresh();
+}
+
+void Cluster::stop() {
+    if (impl_->stopping.exchange(true)) return;
+    impl_->control.stop();
+    if (impl_->control_thread.joinable()) impl_->control_thread.join();
+    impl_->control_pool.close_all();
+    impl_->pool.close_all();
+}
+
+bool Cluster::refresh_now(std::chrono::milliseconds timeout) {
+    const auto before = impl_->refreshes_done.load();
+    impl_->request_refresh();
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (impl_->refreshes_done.load() > before) return impl_->snapshot() != nullptr;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+
+std::shared_ptr<const SlotMap> Cluster::slot_map() const { return impl_->snapshot(); }
+
+bool Cluster::ready() const { return impl_->coverage_ok.load() && impl_->snapshot() != nullptr; }
+
+ClusterStats Cluster::stats() const {
+    ClusterStats s;
+    s.moved = impl_->moved.load();
+    s.ask = impl_->ask.load();
+    s.tryagain = impl_->tryagain.load();
+    s.clusterdown = impl_->clusterdown.load();
+    s.loading = impl_->loading.load();
+    s.readonly = impl_->readonly.load();
+    s.retries = impl_->retries.load();
+    s.refreshes = impl_->refreshes_done.load();
+    s.refresh_failures = impl_->refresh_failures.load();
+    const auto t = impl_->pool.totals();
+    s.connects = t.connects;
+    s.connect_attempts = t.connect_attempts;
+    return s;
+}
+
+}  // namespace yooni::redis

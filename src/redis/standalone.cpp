@@ -1,0 +1,163 @@
+// The standalone client: all commands of a call go to the one node, pipelined
+// in a single write on the worker's connection.
+#include <yooni/redis/standalone.hpp>
+
+#include "redis/pool.hpp"
+
+#include <yooni/resp/encoder.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <thread>
+
+namespace yooni::redis {
+
+namespace asio = boost::asio;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+struct Standalone::Impl {
+    StandaloneOptions options;
+    detail::ConnectionPool pool;
+    std::atomic<bool> healthy{false};
+    std::atomic<bool> stopping{false};
+    asio::io_context control{1};  // health pings
+    std::thread control_thread;
+    std::shared_ptr<Connection> control_connection;
+
+    explicit Impl(StandaloneOptions o) : options(std::move(o)) {}
+};
+
+namespace {
+
+bool retryable(const boost::system::error_code& ec) {
+    return ec == make_error_code(errc::closed) || ec == make_error_code(errc::connect_failed) ||
+           ec == make_error_code(errc::backing_off);
+}
+
+awaitable<void> pause_until(std::chrono::steady_clock::time_point t) {
+    asio::steady_timer timer{co_await asio::this_coro::executor, t};
+    co_await timer.async_wait(use_nothrow);
+}
+
+awaitable<void> health_loop(Standalone::Impl* impl) {
+    std::string ping;
+    resp::append_command(ping, {"PING"});
+    while (!impl->stopping.load()) {
+        const auto now = std::chrono::steady_clock::now();
+        auto reply = co_await impl->control_connection->execute_one(ping, now + impl->options.connection.connect_timeout);
+        const bool ok = reply && !(*reply)->is_error();
+        if (ok != impl->healthy.load()) spdlog::info("redis.health node={}:{} ok={}", impl->options.connection.host,
+                                                     impl->options.connection.port, ok);
+        impl->healthy.store(ok);
+        co_await pause_until(std::chrono::steady_clock::now() + impl->options.health_interval);
+    }
+}
+
+}  // namespace
+
+Standalone::Standalone(StandaloneOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Standalone::~Standalone() { stop(); }
+
+void Standalone::start() {
+    impl_->control_connection = Connection::create(impl_->control.get_executor(), impl_->options.connection);
+    asio::co_spawn(impl_->control, health_loop(impl_.get()), asio::detached);
+    impl_->control_thread = std::thread([this] { impl_->control.run(); });
+}
+
+void Standalone::stop() {
+    if (impl_->stopping.exchange(true)) return;
+    impl_->control.stop();
+    if (impl_->control_thread.joinable()) impl_->control_thread.join();
+    if (impl_->control_connection) impl_->control_connection->close();
+    impl_->pool.close_all();
+}
+
+bool Standalone::ready() const { return impl_->healthy.load(); }
+
+awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> commands, Deadline deadline) {
+    auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection);
+    std::string payload;
+    bool idempotent = true;
+    for (auto& c : commands) {
+        payload += c.payload;
+        idempotent = idempotent && c.idempotent;
+    }
+    for (;;) {
+        auto replies = co_await conn->execute(payload, commands.size(), deadline);
+        if (replies || !idempotent || !retryable(replies.error())) co_return replies;
+        // A lost link or a node restarting: try again until the deadline.
+        const auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+        if (next >= deadline) co_return replies;
+        co_await pause_until(next);
+    }
+}
+
+awaitable<result<std::size_t>> Standalone::delete_matching(std::string pattern, Deadline deadline) {
+    std::string cursor = "0";
+    std::size_t deleted = 0;
+    const auto count = std::to_string(impl_->options.scan_count);
+    do {
+        Command scan;
+        resp::append_command(scan.payload, {"SCAN", cursor, "MATCH", pattern, "COUNT", count});
+        std::vector<Command> one;
+        one.push_back(std::move(scan));
+        auto replies = co_await run(std::move(one), deadline);
+        if (!replies) co_return replies.error();
+        const auto& r = (*replies)[0].reply();
+        if (r.is_error() || r.nodes.size() < 2) co_return make_error_code(errc::server_error);
+        auto next = r.as_string(1);
+        if (!next) co_return make_error_code(errc::server_error);
+        cursor = std::string{*next};
+        std::vector<std::string_view> batch{"UNLINK"};
+        std::vector<Command> unlinks;
+        for (std::size_t i : r.children(2)) {
+            if (auto key = r.as_string(i)) batch.push_back(*key);
+            if (batch.size() > impl_->options.unlink_batch) {
+                unlinks.push_back(make_command(batch, 0));
+                batch.resize(1);
+            }
+        }
+        if (batch.size() > 1) unlinks.push_back(make_command(batch, 0));
+        if (!unlinks.empty()) {
+            auto done = co_await run(std::move(unlinks), deadline);
+            if (!done) co_return done.error();
+            for (const auto& d : *done)
+                if (auto n = d->as_integer()) deleted += static_cast<std::size_t>(*n);
+        }
+    } while (cursor != "0");
+    co_return deleted;
+}
+
+awaitable<result<boost::json::object>> Standalone::cluster_info(Deadline) {
+    boost::json::object o;
+    o["cluster_enabled"] = false;
+    o["message"] = "Cache is not running in cluster mode";
+    co_return o;
+}
+
+boost::json::object Standalone::describe() const {
+    boost::json::object o;
+    o["backend"] = "redis";
+    o["address"] = impl_->options.connection.host + ":" + std::to_string(impl_->options.connection.port);
+    o["db"] = impl_->options.connection.db;
+    o["tls"] = impl_->options.connection.tls.enabled;
+    o["connected"] = impl_->healthy.load();
+    const auto t = impl_->pool.totals();
+    o["connections"] = impl_->pool.size();
+    o["connects"] = t.connects;
+    o["commands"] = t.commands;
+    o["writes"] = t.writes;
+    return o;
+}
+
+}  // namespace yooni::redis
