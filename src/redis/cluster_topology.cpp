@@ -158,7 +158,6 @@ awaitable<void> refresh_task(Cluster::Impl* impl) {
             if (best->covers_all_slots()) break;
         }
         impl->last_refresh = std::chrono::steady_clock::now();
-        impl->refreshes_done.fetch_add(1);
         if (best) {
             auto current = impl->snapshot();
             const bool changed = !current || !current->same_layout(*best);
@@ -177,6 +176,7 @@ awaitable<void> refresh_task(Cluster::Impl* impl) {
             impl->refresh_failures.fetch_add(1);
             spdlog::warn("cluster.refresh_failed candidates={}", candidates.size());
         }
+        impl->refreshes_done.fetch_add(1);  // after publishing: refresh_now() then sees the new map
         if (!impl->refresh_again || impl->stopping.load()) break;
         impl->refresh_again = false;
         co_await pause_until(impl->last_refresh + impl->options.refresh_cooldown);

@@ -1,0 +1,287 @@
+// redis::Cluster against a real 3-master/3-replica cluster on loopback:
+// discovery, routing, redirections, failover without MOVED, resharding.
+#include <yooni/redis/cluster.hpp>
+#include <yooni/redis/key_slot.hpp>
+#include <yooni/resp/encoder.hpp>
+
+#include "support/asio_run.hpp"
+#include "support/redis_cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace yooni::redis {
+namespace {
+
+using namespace std::chrono_literals;
+using test::run_on;
+
+Deadline in(std::chrono::milliseconds d) { return std::chrono::steady_clock::now() + d; }
+
+ClusterOptions options_for(test::RedisCluster& cluster, const std::string& password = {}) {
+    ClusterOptions o;
+    o.seeds.push_back(NodeAddress{"127.0.0.1", cluster.any_port()});
+    if (!password.empty()) o.connection.credentials = [password] { return Credentials{"", password}; };
+    o.refresh_interval = 1000ms;
+    return o;
+}
+
+// Plain commands through the client (SET, GET) for the tests below.
+class Client {
+public:
+    Client(boost::asio::io_context& ioc, Cluster& c) : ioc_(ioc), c_(c) {}
+    result<std::string> get(const std::string& key, std::chrono::milliseconds budget = 5s) {
+        std::vector<Command> cmds;
+        cmds.push_back(make_command({"GET", key}));
+        auto r = run_on(ioc_, c_.run(std::move(cmds), in(budget)));
+        if (!r) return r.error();
+        if ((*r)[0]->is_error()) return make_error_code(errc::server_error);
+        auto s = (*r)[0]->as_string();
+        return s ? std::string{*s} : std::string{"<nil>"};
+    }
+    result<void> set(const std::string& key, const std::string& value, std::chrono::milliseconds budget = 5s) {
+        std::vector<Command> cmds;
+        cmds.push_back(make_command({"SET", key, value}));
+        auto r = run_on(ioc_, c_.run(std::move(cmds), in(budget)));
+        if (!r) return r.error();
+        if ((*r)[0]->is_error()) return make_error_code(errc::server_error);
+        return {};
+    }
+
+private:
+    boost::asio::io_context& ioc_;
+    Cluster& c_;
+};
+
+class ClusterClientTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { cluster_ = new test::RedisCluster(); }
+    static void TearDownTestSuite() {
+        delete cluster_;
+        cluster_ = nullptr;
+    }
+    void SetUp() override {
+        auto o = options_for(*cluster_);
+        o.refresh_interval = 60s;  // only redirections may teach the client about moves here
+        client_ = std::make_unique<Cluster>(o);
+        client_->start();
+        ASSERT_TRUE(client_->refresh_now(5s));
+        // Let a coalesced follow-up refresh finish, so that later moves are
+        // learnt from redirections only.
+        auto seen = client_->stats().refreshes;
+        for (int quiet = 0; quiet < 3;) {
+            std::this_thread::sleep_for(100ms);
+            const auto now = client_->stats().refreshes;
+            quiet = now == seen ? quiet + 1 : 0;
+            seen = now;
+        }
+    }
+    void TearDown() override {
+        client_->stop();
+        client_.reset();
+    }
+    static test::RedisCluster* cluster_;
+    boost::asio::io_context ioc_;
+    std::unique_ptr<Cluster> client_;
+};
+test::RedisCluster* ClusterClientTest::cluster_ = nullptr;
+
+TEST_F(ClusterClientTest, DiscoversAllMastersFromOneSeed) {
+    auto map = client_->slot_map();
+    ASSERT_TRUE(map);
+    EXPECT_TRUE(map->covers_all_slots());
+    EXPECT_EQ(map->masters().size(), 3u);
+    // Replicas that have not replicated a byte yet (offset 0) are left out of
+    // CLUSTER SLOTS by Redis 7, so a fresh cluster may list only its masters.
+    EXPECT_GE(map->all_nodes().size(), 3u);
+    EXPECT_TRUE(client_->ready());
+}
+
+TEST_F(ClusterClientTest, RoutesEveryKeyToTheMasterOfItsSlot) {
+    Client c{ioc_, *client_};
+    for (int i = 0; i < 200; ++i) {
+        const auto key = "route:" + std::to_string(i);
+        ASSERT_TRUE(c.set(key, std::to_string(i)));
+        const auto port = cluster_->port_for_slot(key_slot(key));
+        // Asked directly (no -c), the owning master has it: no redirection was needed.
+        EXPECT_EQ(cluster_->cli(port, {"GET", key}), std::to_string(i));
+    }
+    EXPECT_EQ(client_->stats().moved, 0u);
+}
+
+TEST_F(ClusterClientTest, HashTagsKeepKeysInOneSlot) {
+    EXPECT_EQ(key_slot("{user:1}:orders"), key_slot("{user:1}:cart"));
+    std::vector<Command> cmds;
+    cmds.push_back(make_command({"MSET", "{user:1}:orders", "3", "{user:1}:cart", "1"}));
+    auto r = run_on(ioc_, client_->run(std::move(cmds), in(5s)));
+    ASSERT_TRUE(r);
+    EXPECT_FALSE((*r)[0]->is_error()) << (*r)[0]->error_message();
+}
+
+TEST_F(ClusterClientTest, ManyCommandsAcrossSlotsComeBackInOrder) {
+    Client c{ioc_, *client_};
+    std::vector<Command> sets, gets;
+    for (int i = 0; i < 300; ++i) sets.push_back(make_command({"SET", "order:" + std::to_string(i), std::to_string(i)}));
+    ASSERT_TRUE(run_on(ioc_, client_->run(std::move(sets), in(5s))));
+    for (int i = 0; i < 300; ++i) gets.push_back(make_command({"GET", "order:" + std::to_string(i)}));
+    auto r = run_on(ioc_, client_->run(std::move(gets), in(5s)));
+    ASSERT_TRUE(r);
+    for (int i = 0; i < 300; ++i) EXPECT_EQ((*r)[i]->as_string(), std::to_string(i));
+}
+
+TEST_F(ClusterClientTest, FollowsMovedAfterASlotMigration) {
+    Client c{ioc_, *client_};
+    const std::string key = "{moved}k";
+    ASSERT_TRUE(c.set(key, "v"));
+    const int slot = key_slot(key);
+    const auto from = cluster_->port_for_slot(slot);
+    std::uint16_t to = 0;
+    for (auto p : cluster_->master_ports())
+        if (p != from) to = p;
+    cluster_->migrate_slot(slot, to);
+    auto got = c.get(key);
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_EQ(*got, "v");
+    const auto st = client_->stats();
+    EXPECT_GE(st.moved, 1u) << "ask=" << st.ask << " refreshes=" << st.refreshes << " retries=" << st.retries;
+    EXPECT_EQ(*client_->slot_map()->master_for(static_cast<std::uint16_t>(slot)),
+              (NodeAddress{"127.0.0.1", to}));
+    cluster_->migrate_slot(slot, from);  // leave the cluster as found
+}
+
+TEST_F(ClusterClientTest, FollowsAskDuringAMigrationWithoutChangingTheMap) {
+    Client c{ioc_, *client_};
+    const std::string moved_key = "{ask}a", staying_key = "{ask}b";
+    ASSERT_TRUE(c.set(moved_key, "1"));
+    ASSERT_TRUE(c.set(staying_key, "2"));
+    const int slot = key_slot(moved_key);
+    const auto from = cluster_->port_for_slot(slot);
+    std::uint16_t to = 0;
+    for (auto p : cluster_->master_ports())
+        if (p != from) to = p;
+    cluster_->begin_migration(slot, to, 1);  // one of the two keys moves
+    const auto version = client_->slot_map()->version();
+    auto a = c.get(moved_key), b = c.get(staying_key);
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(*a, "1");
+    EXPECT_EQ(*b, "2");
+    EXPECT_GE(client_->stats().ask, 1u);
+    EXPECT_EQ(client_->slot_map()->version(), version);
+    cluster_->finish_migration(slot, to);
+    cluster_->migrate_slot(slot, from);
+}
+
+TEST(ClusterClient, NeverSendsConfig) {
+    test::RedisCluster cluster;  // CONFIG renamed away on every node, as on managed clouds
+    boost::asio::io_context ioc;
+    Cluster client{options_for(cluster)};
+    client.start();
+    ASSERT_TRUE(client.refresh_now(5s));
+    Client c{ioc, client};
+    EXPECT_TRUE(c.set("k", "v"));
+    EXPECT_EQ(*c.get("k"), "v");
+    client.stop();
+}
+
+TEST(ClusterClient, AuthenticatesWithTheClusterPassword) {
+    test::RedisCluster cluster{{.password = "cluster-pw"}};
+    boost::asio::io_context ioc;
+    Cluster client{options_for(cluster, "cluster-pw")};
+    client.start();
+    ASSERT_TRUE(client.refresh_now(5s));
+    Client c{ioc, client};
+    EXPECT_TRUE(c.set("k", "v"));
+    EXPECT_EQ(*c.get("k"), "v");
+    client.stop();
+}
+
+TEST(ClusterClient, SurvivesAMasterThatJustDies) {
+    test::RedisCluster cluster;
+    boost::asio::io_context ioc;
+    auto opt = options_for(cluster);
+    Cluster client{opt};
+    client.start();
+    ASSERT_TRUE(client.refresh_now(5s));
+    Client c{ioc, client};
+    const std::string key = "failover:key";
+    ASSERT_TRUE(c.set(key, "before"));
+    const auto master = cluster.port_for_slot(key_slot(key));
+    const auto before = client.stats();
+    cluster.kill_node(master);  // SIGKILL: no MOVED will ever come
+    // One call with a budget longer than the failover (node timeout 2 s + election).
+    auto got = c.get(key, 15s);
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_EQ(*got, "before");
+    EXPECT_TRUE(c.set(key, "after"));
+    EXPECT_EQ(*c.get(key), "after");
+    EXPECT_NE(*client.slot_map()->master_for(key_slot(key)), (NodeAddress{"127.0.0.1", master}));
+    // No connection storm: a handful of attempts at the dead node, not one per retry.
+    const auto after = client.stats();
+    EXPECT_LE(after.connect_attempts - before.connect_attempts, 12u);
+    client.stop();
+}
+
+TEST(ClusterClient, StartsWithoutAReachableSeedAndConnectsLater) {
+    ClusterOptions o;
+    o.seeds.push_back(NodeAddress{"127.0.0.1", test::free_port()});
+    Cluster client{o};
+    client.start();
+    EXPECT_FALSE(client.refresh_now(1s));
+    EXPECT_FALSE(client.ready());
+    boost::asio::io_context ioc;
+    std::vector<Command> cmds;
+    cmds.push_back(make_command({"GET", "x"}));
+    auto r = run_on(ioc, client.run(std::move(cmds), in(300ms)));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), make_error_code(errc::timeout));
+    client.stop();
+}
+
+TEST(ClusterClient, DeletesByPatternOnEveryMaster) {
+    test::RedisCluster cluster;
+    boost::asio::io_context ioc;
+    Cluster client{options_for(cluster)};
+    client.start();
+    ASSERT_TRUE(client.refresh_now(5s));
+    std::vector<Command> sets;
+    for (int i = 0; i < 500; ++i) sets.push_back(make_command({"SET", "pd:" + std::to_string(i), "1"}));
+    for (int i = 0; i < 50; ++i) sets.push_back(make_command({"SET", "keep:" + std::to_string(i), "1"}));
+    ASSERT_TRUE(run_on(ioc, client.run(std::move(sets), in(5s))));
+    auto n = run_on(ioc, client.delete_matching("pd:*", in(10s)));
+    ASSERT_TRUE(n) << n.error().message();
+    EXPECT_EQ(*n, 500u);
+    std::size_t left = 0;
+    for (auto p : cluster.master_ports()) left += std::stoul(cluster.cli(p, {"DBSIZE"}));
+    EXPECT_EQ(left, 50u);
+    client.stop();
+}
+
+TEST(ClusterClient, ClusterInfoHasThePythonSystemsShape) {
+    test::RedisCluster cluster;
+    boost::asio::io_context ioc;
+    Cluster client{options_for(cluster)};
+    client.start();
+    ASSERT_TRUE(client.refresh_now(5s));
+    auto info = run_on(ioc, client.cluster_info(in(5s)));
+    ASSERT_TRUE(info) << info.error().message();
+    EXPECT_EQ(info->at("cluster_enabled"), true);
+    EXPECT_EQ(info->at("cluster_state"), "ok");
+    EXPECT_EQ(info->at("cluster_slots_ok"), 16384);
+    const auto& nodes = info->at("nodes").as_array();
+    EXPECT_EQ(nodes.size(), 6u);
+    std::size_t masters = 0;
+    for (const auto& n : nodes) {
+        const auto& o = n.as_object();
+        for (auto field : {"id", "address", "flags", "master_id", "ping_sent", "pong_recv", "config_epoch",
+                           "link_state", "slots", "role", "keys", "used_memory_bytes", "ops_per_sec"})
+            EXPECT_TRUE(o.contains(field)) << field;
+        if (o.at("role") == "master") ++masters;
+    }
+    EXPECT_EQ(masters, 3u);
+    client.stop();
+}
+
+}  // namespace
+}  // namespace yooni::redis
