@@ -152,12 +152,18 @@ run_wrk() {  # NAME URL KIND SECONDS -> wrk output
 }
 
 : >"$RESULTS"
+# The machine is shared: note every measurement that overlapped a compiler or
+# another wrk (they take the same cores and the figures mean little then).
+BUSY=0
+busy_now() { ps -eo comm= | grep -qxE 'cc1plus|ninja|ld|collect2|make|wrk'; }
 echo
 echo "wrk -t2 -c50 -d$DURATION keep-alive, $RUNS rounds; wrk and the servers share this machine's $(nproc) cores"
 for run in $(seq "$RUNS"); do
   for row in "${ROWS[@]}"; do
     IFS='|' read -r name url kind <<<"$row"
     if [ "$run" = 1 ]; then run_wrk "$name" "$url" "$kind" 1s >/dev/null 2>&1 || true; fi   # warm-up
+    flag=""
+    busy_now && flag="  (machine busy: compiler or other wrk running)"
     if ! out=$(run_wrk "$name" "$url" "$kind" "$DURATION" 2>&1); then
       echo "  $name round $run: wrk FAILED: $(tail -2 <<<"$out")" >&2; continue
     fi
@@ -165,7 +171,9 @@ for run in $(seq "$RUNS"); do
     bad=$(awk '/Non-2xx/ {print "non-2xx=" $NF} /Socket errors/ {print $0}' <<<"$out" | tr '\n' ' ')
     if [ -n "$bad" ]; then echo "  $name round $run: WARNING $bad" >&2; fi
     printf '%s\t%s\n' "$name" "${rps:-0}" >>"$RESULTS"
-    printf '  round %s  %-18s %10s req/s\n' "$run" "$name" "${rps:-0}"
+    busy_now && flag="  (machine busy: compiler or other wrk running)"
+    [ -n "$flag" ] && BUSY=$((BUSY + 1))
+    printf '  round %s  %-18s %10s req/s%s\n' "$run" "$name" "${rps:-0}" "$flag"
   done
 done
 
@@ -177,5 +185,9 @@ done
 echo
 echo "== HTTP req/s, median of $RUNS x $DURATION (wrk -t2 -c50 on the same $(nproc) cores as the servers)"
 $PY "$HERE/helpers.py" summary "$RESULTS"
+if [ "$BUSY" -gt 0 ]; then
+  echo "WARNING: $BUSY of $((RUNS * ${#ROWS[@]})) measurements overlapped other CPU work on this shared machine;"
+  echo "         rerun when nothing else compiles or benchmarks."
+fi
 echo "note: wrk takes roughly one of the $(nproc) cores, so every server runs on what is left;"
 echo "      ours, beast and webdis have 2 threads, FastAPI/uvicorn 1 worker (one core at most)."
