@@ -4,6 +4,9 @@
 
 #include <yooni/cache/cache.hpp>
 #include <yooni/cache/memory_backend.hpp>
+#include <yooni/cache/redis_backend.hpp>
+#include <yooni/redis/cluster.hpp>
+#include <yooni/redis/standalone.hpp>
 #include <yooni/config/settings.hpp>
 #include <yooni/http/api.hpp>
 #include <yooni/http/jwt.hpp>
@@ -17,6 +20,7 @@
 #include <cstdio>
 #include <iostream>
 #include <system_error>
+#include <thread>
 
 namespace yooni::app {
 
@@ -77,20 +81,82 @@ http::ServerOptions server_options(const config::HttpSettings& h) {
 
 config::LoadedSettings load_settings() { return config::load(config::read_environment(".")); }
 
+redis::NodeAddress node_address(const std::string& variable, const std::string& text) {
+    auto a = redis::NodeAddress::parse(text);
+    if (!a || a->port == 0) throw config::ConfigError(variable, variable + ": \"" + text + "\": expected host:port");
+    return *a;
+}
+
+bool is_ip_literal(std::string_view host) {
+    return host.find_first_not_of("0123456789.") == std::string_view::npos || host.find(':') != std::string_view::npos;
+}
+
+redis::ConnectionOptions connection_options(const config::RedisSettings& r, std::string username, std::string password,
+                                            const std::string& endpoint_host) {
+    redis::ConnectionOptions c;
+    if (!password.empty()) {
+        // Asked per connection: a provider of short-lived tokens fits here too.
+        c.credentials = [username = std::move(username), password = std::move(password)] {
+            return redis::Credentials{username, password};
+        };
+    }
+    c.connect_timeout = r.connect_timeout;
+    c.tls.enabled = r.ssl;
+    c.tls.ca_file = r.tls_ca_file;
+    // The certificate is checked against the configured endpoint's name, even
+    // when the topology answers with IP addresses (ElastiCache).
+    c.tls.server_name = !r.tls_server_name.empty() ? r.tls_server_name
+                        : is_ip_literal(endpoint_host) ? std::string{} : endpoint_host;
+    return c;
+}
+
+std::unique_ptr<redis::Client> make_redis_client(const config::RedisSettings& r) {
+    if (r.cluster_enabled) {
+        redis::ClusterOptions o;
+        for (const auto& n : r.cluster_nodes) o.seeds.push_back(node_address("REDIS_CLUSTER_NODES", n));
+        o.connection = connection_options(r, r.cluster_username, r.cluster_password.reveal(), o.seeds.front().host);
+        for (const auto& [announced, reachable] : r.address_map)
+            o.address_map[node_address("REDIS_CLUSTER_ADDRESS_MAP", announced)] =
+                node_address("REDIS_CLUSTER_ADDRESS_MAP", reachable);
+        o.read_from_replicas = r.read_from_replicas;
+        o.refresh_interval = r.refresh_interval;
+        return std::make_unique<redis::Cluster>(std::move(o));
+    }
+    redis::StandaloneOptions o;
+    o.connection = connection_options(r, r.username, r.password.reveal(), r.host);
+    o.connection.host = r.host;
+    o.connection.port = r.port;
+    o.connection.db = r.db;
+    return std::make_unique<redis::Standalone>(std::move(o));
+}
+
+// The memory backend by default; Redis when configured. If Redis cannot be
+// reached at start the service still starts (not ready, 503s, reconnecting),
+// unless REDIS_FALLBACK_TO_MEMORY asks for the Python system's fallback.
+std::unique_ptr<cache::Backend> make_backend(const config::Settings& s) {
+    if (!s.redis.configured) return std::make_unique<cache::MemoryBackend>(s.cache.memory_max_bytes);
+    auto client = make_redis_client(s.redis);
+    client->start();
+    if (s.redis.fallback_to_memory) {
+        const auto until = std::chrono::steady_clock::now() + s.redis.connect_timeout + std::chrono::seconds(1);
+        while (!client->ready() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (!client->ready()) {
+            spdlog::warn("app.redis_fallback backend=memory reason=redis_unreachable_at_start");
+            client->stop();
+            return std::make_unique<cache::MemoryBackend>(s.cache.memory_max_bytes);
+        }
+    }
+    spdlog::info("app.backend kind={}", client->kind());
+    return std::make_unique<cache::RedisBackend>(std::move(client));
+}
+
 int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
     auto loaded = load_settings();
     auto& s = loaded.settings;
     if (host) s.http.host = *host;
     if (port) s.http.port = *port;
     setup_logging(s.log_level);
-
-    if (s.redis.configured && !s.redis.fallback_to_memory)
-        throw config::ConfigError(
-            s.redis.cluster_enabled ? "REDIS_CLUSTER_ENABLED" : "REDIS_URL",
-            std::string{s.redis.cluster_enabled ? "REDIS_CLUSTER_ENABLED" : "REDIS_URL/REDIS_HOST"} +
-                ": the Redis backends are not part of this build yet; unset it to run on the memory backend, "
-                "or set REDIS_FALLBACK_TO_MEMORY=true");
-    if (s.redis.configured) spdlog::warn("app.redis_fallback backend=memory reason=redis_backends_not_built");
 
     std::string dev_token;
     if (s.auth.secret_key.empty()) {
@@ -102,7 +168,9 @@ int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
                                    std::chrono::hours(24), std::chrono::system_clock::now());
     }
 
-    cache::MemoryBackend backend{s.cache.memory_max_bytes};
+    std::unique_ptr<cache::Backend> backend_owner = make_backend(s);
+    cache::Backend& backend = *backend_owner;
+    auto* redis_backend = dynamic_cast<cache::RedisBackend*>(&backend);
     cache::Cache cache{backend, codec::Codec{codec_options(s.cache)}, cache::CacheOptions{s.cache.ttl}};
     http::JwtOptions jwt{s.auth.secret_key.reveal(), s.auth.leeway, s.auth.admin_subjects, s.auth.default_role};
     http::Authenticator auth{jwt, s.auth.static_tokens};
@@ -125,6 +193,9 @@ int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
     }
     std::fflush(stdout);
     server.run_until_signal();
+    // Redis connections belong to the workers' io_contexts: close them while
+    // those still exist (the server destroys them when it goes).
+    if (redis_backend) redis_backend->client().stop();
     return kExitOk;
 }
 

@@ -17,7 +17,7 @@ constexpr auto kPollInterval = std::chrono::milliseconds(50);
 
 RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {
     for (int attempt = 0; attempt < kStartAttempts && !process_.running(); ++attempt) {
-        port_ = free_port();
+        port_ = options_.port != 0 ? options_.port : free_port();
         try {
             start();
         } catch (const std::runtime_error&) {

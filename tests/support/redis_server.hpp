@@ -21,6 +21,9 @@ struct RedisServerOptions {
     std::vector<std::string> extra_args;
     // Non-empty: the server requires it (--requirepass) and cli() sends it.
     std::string password;
+    // Non-zero: listen on this port (a test that starts Redis late, on a port
+    // a client already tries); zero: a free port.
+    std::uint16_t port = 0;
 };
 
 class RedisServer {
