@@ -15,7 +15,7 @@ packages=(
   prometheus
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libbenchmark-dev zlib1g-dev wrk webdis python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
+  packages+=(libbenchmark-dev zlib1g-dev libhiredis-dev wrk webdis python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
 fi
 
 missing=()
