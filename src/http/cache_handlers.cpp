@@ -169,7 +169,7 @@ boost::asio::awaitable<Response> cache_get(Context& ctx) {
     auto key = path_key(ctx, error);
     if (error) co_return std::move(*error);
     auto value = co_await ctx.cache.get(std::move(*key), ctx.request.deadline);
-    if (!value) co_return cache_error(value.error());
+    if (!value) co_return cache_error(ctx, value.error());
     if (!*value) co_return detail_error(404, "Key not found");
     co_return json_response(200, std::move(**value));
 }
@@ -183,7 +183,7 @@ boost::asio::awaitable<Response> cache_put(Context& ctx) {
     if (!parse_body(ctx, error)) co_return std::move(*error);
     const auto effective_ttl = ttl.value_or(ctx.options.default_ttl);
     auto stored = co_await ctx.cache.set(*key, std::move(ctx.request.body), effective_ttl, ctx.request.deadline);
-    if (!stored) co_return cache_error(stored.error());
+    if (!stored) co_return cache_error(ctx, stored.error());
     json::object o;
     o["key"] = *key;
     o["stored"] = true;
@@ -196,7 +196,7 @@ boost::asio::awaitable<Response> cache_delete(Context& ctx) {
     auto key = path_key(ctx, error);
     if (error) co_return std::move(*error);
     auto existed = co_await ctx.cache.del(*key, ctx.request.deadline);
-    if (!existed) co_return cache_error(existed.error());
+    if (!existed) co_return cache_error(ctx, existed.error());
     json::object o;
     o["key"] = *key;
     o["deleted"] = *existed;
@@ -215,7 +215,7 @@ boost::asio::awaitable<Response> cache_delete_pattern(Context& ctx) {
                                        " bytes of UTF-8",
                                    "null");
     auto count = co_await ctx.cache.delete_pattern(*pattern, ctx.request.deadline);
-    if (!count) co_return cache_error(count.error());
+    if (!count) co_return cache_error(ctx, count.error());
     json::object o;
     o["pattern"] = *pattern;
     o["deleted"] = *count;
@@ -227,7 +227,7 @@ boost::asio::awaitable<Response> batch_get(Context& ctx) {
     auto keys = parse_keys(ctx, error);
     if (!keys) co_return std::move(*error);
     auto values = co_await ctx.cache.mget(*keys, ctx.request.deadline);
-    if (!values) co_return cache_error(values.error());
+    if (!values) co_return cache_error(ctx, values.error());
     json::object found;
     json::array missing;
     for (std::size_t i = 0; i < keys->size(); ++i) {
@@ -296,7 +296,7 @@ boost::asio::awaitable<Response> batch_set(Context& ctx) {
     }
     const auto n = batch.size();
     auto stored = co_await ctx.cache.mset(std::move(batch), ctx.request.deadline);
-    if (!stored) co_return cache_error(stored.error());
+    if (!stored) co_return cache_error(ctx, stored.error());
     json::object o;
     o["stored"] = n;
     co_return json_response(200, to_json_text(o));
@@ -307,7 +307,7 @@ boost::asio::awaitable<Response> batch_delete(Context& ctx) {
     auto keys = parse_keys(ctx, error);
     if (!keys) co_return std::move(*error);
     auto count = co_await ctx.cache.mdel(std::move(*keys), ctx.request.deadline);
-    if (!count) co_return cache_error(count.error());
+    if (!count) co_return cache_error(ctx, count.error());
     json::object o;
     o["deleted"] = *count;
     co_return json_response(200, to_json_text(o));

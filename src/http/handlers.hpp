@@ -19,8 +19,9 @@ struct Context {
 
 // "2026-11-25T20:31:02.123456+00:00", like Python's datetime.now(timezone.utc).isoformat().
 std::string iso_timestamp(std::chrono::system_clock::time_point t);
-// Maps a cache error to its HTTP answer (503, 504, 500 ...).
-Response cache_error(const boost::system::error_code& ec);
+// Maps a cache error to its HTTP answer (503, 504, 500 ...); a 503 says why,
+// naming the nodes tried when the backend knows.
+Response cache_error(Context& ctx, const boost::system::error_code& ec);
 bool valid_utf8(std::string_view s);
 
 Response readyz(Context& ctx);

@@ -20,9 +20,14 @@ std::string iso_timestamp(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
-Response cache_error(const boost::system::error_code& ec) {
-    if (ec == make_error_code(cache::errc::unavailable))
-        return detail_error(503, "Cache backend unavailable: " + ec.message());
+Response cache_error(Context& ctx, const boost::system::error_code& ec) {
+    if (ec == make_error_code(cache::errc::unavailable)) {
+        std::string why = ec.message();
+        const auto facts = ctx.cache.backend().describe();
+        if (const auto* e = facts.if_contains("last_error"); e && e->is_string() && !e->as_string().empty())
+            why = std::string{e->as_string()};
+        return detail_error(503, "Cache backend unavailable: " + why);
+    }
     if (ec == make_error_code(cache::errc::timeout)) return detail_error(504, "Cache backend timed out");
     if (ec == make_error_code(cache::errc::decode_error))
         return detail_error(500, "Stored value could not be decoded (corrupt data)");
@@ -32,7 +37,12 @@ Response cache_error(const boost::system::error_code& ec) {
 
 Response readyz(Context& ctx) {
     if (ctx.draining) return detail_error(503, "Shutting down");
-    if (!ctx.cache.backend().ready()) return detail_error(503, "Cache backend not ready");
+    if (!ctx.cache.backend().ready()) {
+        const auto facts = ctx.cache.backend().describe();
+        const auto* e = facts.if_contains("last_error");
+        const bool known = e && e->is_string() && !e->as_string().empty();
+        return detail_error(503, "Cache backend not ready" + (known ? ": " + std::string{e->as_string()} : std::string{}));
+    }
     boost::json::object o;
     o["status"] = "ready";
     o["backend"] = ctx.cache.backend().kind();
@@ -56,7 +66,7 @@ Response monitoring_stats_reset(Context& ctx) {
 
 boost::asio::awaitable<Response> monitoring_cluster_info(Context& ctx) {
     auto info = co_await ctx.cache.backend().cluster_info(ctx.request.deadline);
-    if (!info) co_return cache_error(info.error());
+    if (!info) co_return cache_error(ctx, info.error());
     co_return json_response(200, to_json_text(*info));
 }
 

@@ -90,6 +90,9 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
     std::vector<std::size_t> pending(n);
     for (std::size_t i = 0; i < n; ++i) pending[i] = i;
     auto backoff = opt.retry_backoff_min;
+    // At the deadline, a call that kept meeting refused or lost links says so
+    // (unavailable), not merely that time ran out.
+    std::optional<boost::system::error_code> last_transport_error;
     std::string asking;
     resp::append_command(asking, {"ASKING"});
 
@@ -99,6 +102,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
         bool wait = false;
         if (!map) {
             impl->request_refresh();
+            last_transport_error = make_error_code(errc::no_node);
             next = pending;
             wait = true;
         } else {
@@ -152,6 +156,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                     // A lost or refused link: maybe a master that just died (no MOVED
                     // will come). Refresh and retry idempotent commands.
                     impl->request_refresh();
+                    last_transport_error = r.error();
                     for (std::size_t k = 0; k < g.commands.size(); ++k) {
                         const auto i = g.commands[k];
                         if (!commands[i].idempotent) co_return r.error();
@@ -230,7 +235,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
         }
         if (next.empty()) break;
         const auto now = std::chrono::steady_clock::now();
-        if (now >= deadline) co_return make_error_code(errc::timeout);
+        if (now >= deadline) co_return last_transport_error.value_or(make_error_code(errc::timeout));
         if (wait) {
             impl->retries.fetch_add(1, std::memory_order_relaxed);
             co_await pause_until(std::min(deadline, now + jittered(backoff)));

@@ -178,6 +178,7 @@ boost::json::object Cluster::describe() const {
     counters["connect_attempts"] = s.connect_attempts;
     o["counters"] = std::move(counters);
     o["connections"] = impl_->pool.size();
+    o["last_error"] = last_error();
     return o;
 }
 

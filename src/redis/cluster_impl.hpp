@@ -42,6 +42,8 @@ struct Cluster::Impl {
     std::optional<NodeAddress> preferred;          // control thread only
     std::chrono::steady_clock::time_point last_refresh{};  // control thread only
     std::atomic<std::uint64_t> refreshes_done{0};
+    mutable std::mutex error_mutex;
+    std::string last_error;                        // why the last refresh found no usable map
 
     // Counters.
     std::atomic<std::uint64_t> moved{0}, ask{0}, tryagain{0}, clusterdown{0}, loading{0}, readonly{0};

@@ -119,16 +119,25 @@ awaitable<void> refresh_later(Cluster::Impl* impl, std::chrono::steady_clock::ti
     else start_refresh(impl);
 }
 
-// One candidate's CLUSTER SLOTS, parsed.
-awaitable<result<std::shared_ptr<const SlotMap>>> ask_slots(Cluster::Impl* impl, NodeAddress node) {
+// One candidate's CLUSTER SLOTS, parsed; `why` says what went wrong.
+awaitable<result<std::shared_ptr<const SlotMap>>> ask_slots(Cluster::Impl* impl, NodeAddress node, std::string* why) {
     auto conn = impl->control_pool.get(impl->control.get_executor(), impl->options_for(node, false));
     std::string payload;
     resp::append_command(payload, {"CLUSTER", "SLOTS"});
     auto reply = co_await conn->execute_one(std::move(payload),
                                             std::chrono::steady_clock::now() + impl->options.connection.connect_timeout);
-    if (!reply) co_return reply.error();
-    if ((*reply)->is_error()) co_return make_error_code(errc::server_error);
-    co_return SlotMap::from_cluster_slots((*reply).reply(), node, impl->next_version.fetch_add(1));
+    if (!reply) {
+        *why = reply.error().message();
+        if (!conn->last_error().empty()) *why += " (" + conn->last_error() + ")";
+        co_return reply.error();
+    }
+    if ((*reply)->is_error()) {  // e.g. a node not in cluster mode, or NOAUTH
+        *why = std::string{(*reply)->error_message().substr(0, 160)};
+        co_return make_error_code(errc::server_error);
+    }
+    auto map = SlotMap::from_cluster_slots((*reply).reply(), node, impl->next_version.fetch_add(1));
+    if (!map) *why = "unreadable CLUSTER SLOTS answer: " + map.error().message();
+    co_return map;
 }
 
 awaitable<void> refresh_task(Cluster::Impl* impl) {
@@ -147,10 +156,16 @@ awaitable<void> refresh_task(Cluster::Impl* impl) {
 
         std::shared_ptr<const SlotMap> best;
         NodeAddress best_from;
+        std::string failures;
         for (const auto& node : candidates) {
             if (impl->stopping.load()) co_return;
-            auto got = co_await ask_slots(impl, node);
-            if (!got) continue;
+            std::string why;
+            auto got = co_await ask_slots(impl, node, &why);
+            if (!got) {
+                if (!failures.empty()) failures += "; ";
+                failures += node.to_string() + ": " + why;
+                continue;
+            }
             if (!best || (*got)->uncovered_slot_count() < best->uncovered_slot_count()) {
                 best = *got;
                 best_from = node;
@@ -165,6 +180,11 @@ awaitable<void> refresh_task(Cluster::Impl* impl) {
             if (!covers)
                 spdlog::warn("cluster.slots_uncovered from={} count={} ranges={}", best_from.to_string(),
                              best->uncovered_slot_count(), describe_ranges(best->uncovered_ranges()));
+            {
+                std::lock_guard lock{impl->error_mutex};
+                impl->last_error = covers ? std::string{}
+                                          : std::to_string(best->uncovered_slot_count()) + " slots served by no node";
+            }
             if (changed) {
                 spdlog::info("cluster.topology from={} masters={} nodes={} covers_all={}", best_from.to_string(),
                              best->masters().size(), best->all_nodes().size(), covers);
@@ -174,7 +194,12 @@ awaitable<void> refresh_task(Cluster::Impl* impl) {
             }
         } else {
             impl->refresh_failures.fetch_add(1);
-            spdlog::warn("cluster.refresh_failed candidates={}", candidates.size());
+            impl->coverage_ok.store(false);  // not ready: no node answers
+            {
+                std::lock_guard lock{impl->error_mutex};
+                impl->last_error = "no cluster node answered CLUSTER SLOTS (" + failures + ")";
+            }
+            spdlog::warn("cluster.refresh_failed tried={}", failures);
         }
         impl->refreshes_done.fetch_add(1);  // after publishing: refresh_now() then sees the new map
         if (!impl->refresh_again || impl->stopping.load()) break;
@@ -248,6 +273,11 @@ bool Cluster::refresh_now(std::chrono::milliseconds timeout) {
 std::shared_ptr<const SlotMap> Cluster::slot_map() const { return impl_->snapshot(); }
 
 bool Cluster::ready() const { return impl_->coverage_ok.load() && impl_->snapshot() != nullptr; }
+
+std::string Cluster::last_error() const {
+    std::lock_guard lock{impl_->error_mutex};
+    return impl_->last_error;
+}
 
 ClusterStats Cluster::stats() const {
     ClusterStats s;

@@ -102,6 +102,7 @@ struct Connection::Impl {
     std::chrono::steady_clock::time_point next_attempt{};
     std::chrono::milliseconds backoff{0};
     std::minstd_rand rng{std::random_device{}()};
+    std::string last_error;  // of the last failed connect attempt
 
     Impl(asio::any_io_executor ex, Connection* c) : executor(ex), owner(c), wake(ex) {}
 
@@ -162,7 +163,10 @@ struct Connection::Impl {
         co_return std::tuple<error_code, std::size_t>{make_error_code(errc::closed), 0};
     }
 
-    awaitable<std::tuple<error_code, std::size_t>> read_some() {
+    // `gen`: the connection this read belongs to. A read that completes after
+    // its connection was torn down must not touch the buffer: the next
+    // connection may already be reading into it.
+    awaitable<std::tuple<error_code, std::size_t>> read_some(std::uint64_t gen) {
         if (read_pos > 0 && read_pos * 2 >= read_buffer.size()) {  // compact: keep the buffer from growing
             read_buffer.erase(0, read_pos);
             read_pos = 0;
@@ -173,6 +177,7 @@ struct Connection::Impl {
         std::tuple<error_code, std::size_t> r{make_error_code(errc::closed), 0};
         if (auto* s = std::get_if<PlainStream>(&stream)) r = co_await s->async_read_some(buf, use_nothrow);
         else if (auto* t = std::get_if<TlsStream>(&stream)) r = co_await t->async_read_some(buf, use_nothrow);
+        if (generation != gen) co_return std::tuple<error_code, std::size_t>{make_error_code(errc::closed), 0};
         read_buffer.resize(old + std::get<1>(r));
         co_return r;
     }
@@ -194,12 +199,12 @@ struct Connection::Impl {
 namespace {
 
 // Reads until one reply is complete (set-up phase, before the reader loop runs).
-awaitable<result<OwnedReply>> read_one(Connection::Impl* impl) {
+awaitable<result<OwnedReply>> read_one(Connection::Impl* impl, std::uint64_t gen) {
     for (;;) {
         auto next = impl->next_reply();
         if (!next) co_return next.error();
         if (*next) co_return std::move(**next);
-        auto [ec, n] = co_await impl->read_some();
+        auto [ec, n] = co_await impl->read_some(gen);
         if (ec) co_return make_error_code(errc::closed);
     }
 }
@@ -267,7 +272,7 @@ awaitable<void> reader_loop(Connection* self, Connection::Impl* impl, std::uint6
             }
             continue;
         }
-        auto [ec, n] = co_await impl->read_some();
+        auto [ec, n] = co_await impl->read_some(gen);
         if (impl->generation != gen) co_return;
         if (ec) {
             spdlog::warn("redis.read_failed node={}:{} error={}", self->options().host, self->options().port, ec.message());
@@ -323,6 +328,7 @@ awaitable<void> connect_and_run(Connection* self, Connection::Impl* impl, std::u
     auto ec = co_await open_stream(self, impl);
     if (impl->generation != gen) co_return;
     if (ec) {
+        impl->last_error = ec.message();
         spdlog::warn("redis.connect_failed node={}:{} error={}", o.host, o.port, ec.message());
         impl->teardown(make_error_code(errc::connect_failed), true);
         co_return;
@@ -360,7 +366,7 @@ awaitable<void> connect_and_run(Connection* self, Connection::Impl* impl, std::u
         }
         for (std::size_t i = 0; i < count; ++i) {
             timer.expires_after(o.connect_timeout);
-            auto got = co_await (read_one(impl) || timer.async_wait(use_nothrow));
+            auto got = co_await (read_one(impl, gen) || timer.async_wait(use_nothrow));
             if (impl->generation != gen) co_return;
             if (got.index() == 1 || !std::get<0>(got)) {
                 impl->teardown(make_error_code(errc::connect_failed), true);
@@ -371,6 +377,7 @@ awaitable<void> connect_and_run(Connection* self, Connection::Impl* impl, std::u
                 // CLIENT SETNAME may be renamed away on managed services: not fatal.
                 const bool setname = !o.client_name.empty() && i == count - 1;
                 if (!setname) {
+                    impl->last_error = std::string{reply->error_message().substr(0, 160)};
                     spdlog::error("redis.setup_refused node={}:{} reply={}", o.host, o.port,
                                   std::string{reply->error_message().substr(0, 120)});
                     impl->teardown(make_error_code(errc::auth_failed), true);
@@ -381,6 +388,7 @@ awaitable<void> connect_and_run(Connection* self, Connection::Impl* impl, std::u
     }
     impl->state = Connection::Impl::State::ready;
     impl->backoff = std::chrono::milliseconds{0};
+    impl->last_error.clear();
     stats.connects += 1;
     spdlog::debug("redis.connected node={}:{}", o.host, o.port);
     asio::co_spawn(impl->executor, writer_loop(self, impl, gen), asio::detached);
@@ -399,6 +407,8 @@ Connection::Connection(asio::any_io_executor executor, ConnectionOptions options
 Connection::~Connection() = default;
 
 bool Connection::connected() const { return impl_->state == Impl::State::ready; }
+
+const std::string& Connection::last_error() const { return impl_->last_error; }
 
 void Connection::close() { impl_->teardown(make_error_code(errc::closed), false); }
 

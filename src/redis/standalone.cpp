@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 namespace yooni::redis {
@@ -28,6 +29,8 @@ struct Standalone::Impl {
     StandaloneOptions options;
     detail::ConnectionPool pool;
     std::atomic<bool> healthy{false};
+    mutable std::mutex error_mutex;
+    std::string last_error;
     std::atomic<bool> stopping{false};
     asio::io_context control{1};  // health pings
     std::thread control_thread;
@@ -55,6 +58,17 @@ awaitable<void> health_loop(Standalone::Impl* impl) {
         const auto now = std::chrono::steady_clock::now();
         auto reply = co_await impl->control_connection->execute_one(ping, now + impl->options.connection.connect_timeout);
         const bool ok = reply && !(*reply)->is_error();
+        {
+            std::lock_guard lock{impl->error_mutex};
+            const auto& c = impl->options.connection;
+            impl->last_error = ok ? std::string{}
+                               : c.host + ":" + std::to_string(c.port) + ": " +
+                                     (reply ? std::string{(*reply)->error_message().substr(0, 160)}
+                                            : reply.error().message() +
+                                                  (impl->control_connection->last_error().empty()
+                                                       ? std::string{}
+                                                       : " (" + impl->control_connection->last_error() + ")"));
+        }
         if (ok != impl->healthy.load()) spdlog::info("redis.health node={}:{} ok={}", impl->options.connection.host,
                                                      impl->options.connection.port, ok);
         impl->healthy.store(ok);
@@ -83,6 +97,11 @@ void Standalone::stop() {
 }
 
 bool Standalone::ready() const { return impl_->healthy.load(); }
+
+std::string Standalone::last_error() const {
+    std::lock_guard lock{impl_->error_mutex};
+    return impl_->last_error;
+}
 
 awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> commands, Deadline deadline) {
     auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection);
@@ -157,6 +176,7 @@ boost::json::object Standalone::describe() const {
     o["connects"] = t.connects;
     o["commands"] = t.commands;
     o["writes"] = t.writes;
+    o["last_error"] = last_error();
     return o;
 }
 

@@ -14,6 +14,7 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -76,6 +77,8 @@ public:
 private:
     JwtOptions options_;
     std::vector<config::StaticToken> static_tokens_;
+    // HMAC-SHA256 of each static token under a per-process key, in the order of static_tokens_.
+    std::vector<std::optional<std::array<unsigned char, 32>>> token_digests_;
 };
 
 // base64url without padding (RFC 7515 §2), strict decoding: rejects padding,

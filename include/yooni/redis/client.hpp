@@ -51,6 +51,8 @@ public:
     // Whether calls can succeed now (a slot map covering all slots, or the node answering).
     virtual bool ready() const = 0;
     virtual std::string_view kind() const = 0;  // "redis" or "redis-cluster"
+    // Why the backend is not usable, naming the nodes tried ("" when it is).
+    virtual std::string last_error() const = 0;
 
     // Starts background work (topology refresh, health pings). Call once.
     virtual void start() = 0;

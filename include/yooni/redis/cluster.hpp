@@ -39,7 +39,9 @@ struct ClusterOptions {
     std::chrono::milliseconds refresh_cooldown{100};    // at most one on-demand refresh per cooldown
     int max_redirects = 16;                             // MOVED/ASK hops per command
     std::chrono::milliseconds retry_backoff_min{10};    // TRYAGAIN, CLUSTERDOWN, lost links: jittered, doubling
-    std::chrono::milliseconds retry_backoff_max{500};
+    // Short: after a failover the call should find the new master soon; the
+    // links to a dead node back off on their own, so retries cost no connects.
+    std::chrono::milliseconds retry_backoff_max{100};
     std::size_t scan_count = 1000;
     std::size_t unlink_batch = 500;
 };
@@ -61,6 +63,7 @@ public:
     awaitable<result<boost::json::object>> cluster_info(Deadline deadline) override;
     boost::json::object describe() const override;
     bool ready() const override;
+    std::string last_error() const override;
     std::string_view kind() const override { return "redis-cluster"; }
     void start() override;
     void stop() override;

@@ -109,6 +109,9 @@ public:
     bool connected() const;
     const ConnectionOptions& options() const { return options_; }
     const ConnectionStats& stats() const { return stats_; }
+    // Why the last connect attempt failed ("Connection refused", "WRONGPASS ...",
+    // a TLS verification error); empty after a successful connect.
+    const std::string& last_error() const;
     // Closes the socket and fails everything pending with errc::closed.
     void close();
 

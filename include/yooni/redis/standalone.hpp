@@ -25,6 +25,7 @@ public:
     awaitable<result<boost::json::object>> cluster_info(Deadline deadline) override;
     boost::json::object describe() const override;
     bool ready() const override;
+    std::string last_error() const override;
     std::string_view kind() const override { return "redis"; }
     void start() override;
     void stop() override;

@@ -1,0 +1,287 @@
+// The Redis backend under steady load while the cluster changes under it:
+// a manual failover, a master killed with SIGKILL, an online resharding of
+// 2000 slots. Real 3-master/3-replica clusters on loopback.
+#include <yooni/cache/redis_backend.hpp>
+#include <yooni/redis/cluster.hpp>
+#include <yooni/redis/key_slot.hpp>
+
+#include "support/asio_run.hpp"
+#include "support/redis_cluster.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace yooni::cache {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+struct Call {
+    Clock::time_point at;
+    std::uint16_t slot;
+    bool ok;
+    std::string what;
+};
+
+// Callers on one io_context thread, recording every call.
+class Load {
+public:
+    Load(RedisBackend& backend, std::chrono::milliseconds budget, bool multi_key)
+        : backend_(backend), budget_(budget), multi_key_(multi_key) {}
+
+    void start(int callers) {
+        running_ = callers;
+        for (int i = 0; i < callers; ++i) asio::co_spawn(ioc_, caller(this, i), asio::detached);
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    // Waits for the callers to finish, then stops the io_context (the
+    // client's connections would keep it running).
+    void stop() {
+        stopping_ = true;
+        while (running_.load() > 0) std::this_thread::sleep_for(10ms);
+        ioc_.stop();
+        thread_.join();
+    }
+    std::vector<Call> calls() {
+        std::lock_guard lock{mutex_};
+        return calls_;
+    }
+    std::map<std::string, std::string> acknowledged() {
+        std::lock_guard lock{mutex_};
+        return acked_;
+    }
+    std::size_t failures() {
+        std::size_t n = 0;
+        for (const auto& c : calls()) n += c.ok ? 0 : 1;
+        return n;
+    }
+    std::string first_failures(std::size_t n) {
+        std::string out;
+        for (const auto& c : calls())
+            if (!c.ok && n-- > 0) out += c.what + "; ";
+        return out;
+    }
+    asio::io_context& ioc() { return ioc_; }
+
+private:
+    void record(std::uint16_t slot, bool ok, std::string what) {
+        std::lock_guard lock{mutex_};
+        calls_.push_back(Call{Clock::now(), slot, ok, std::move(what)});
+    }
+
+    static asio::awaitable<void> caller(Load* self, int id) {
+        std::uint64_t seq = 0;
+        while (!self->stopping_) {
+            const std::string key = "load:" + std::to_string(id) + ":" + std::to_string(seq % 64);
+            const std::string value = std::to_string(id) + "-" + std::to_string(seq);
+            const auto slot = redis::key_slot(key);
+            Entry entry;
+            entry.key = key;
+            entry.value = value;
+            const auto set_deadline = Clock::now() + self->budget_;
+            auto set = co_await self->backend_.set(std::move(entry), set_deadline);
+            self->record(slot, static_cast<bool>(set), set ? "" : "SET " + key + ": " + set.error().message());
+            if (set) {
+                std::lock_guard lock{self->mutex_};
+                self->acked_[key] = value;
+            }
+            const auto get_deadline = Clock::now() + self->budget_;
+            auto got = co_await self->backend_.get(key, get_deadline);
+            const bool right = got && set && *got && **got == value;
+            self->record(slot, got && (!set || right),
+                         !got ? "GET " + key + ": " + got.error().message()
+                              : (set && !right ? "GET " + key + ": wrong value" : ""));
+            if (self->multi_key_ && seq % 8 == 0) {
+                // Cross-slot MSET and MGET through the cache's many-key calls.
+                std::vector<Entry> entries;
+                std::vector<std::string> keys;
+                for (int k = 0; k < 4; ++k) {
+                    Entry e;
+                    e.key = "multi:" + std::to_string(id) + ":" + std::to_string(k);
+                    e.value = value;
+                    keys.push_back(e.key);
+                    entries.push_back(std::move(e));
+                }
+                const auto d1 = Clock::now() + self->budget_;
+                auto ms = co_await self->backend_.mset(std::move(entries), d1);
+                self->record(0, static_cast<bool>(ms), ms ? "" : "MSET: " + ms.error().message());
+                const auto d2 = Clock::now() + self->budget_;
+                auto mg = co_await self->backend_.mget(keys, d2);
+                bool all = mg.has_value();
+                if (mg && ms)
+                    for (const auto& v : *mg) all = all && v && *v == value;
+                self->record(0, all || (mg && !ms), mg ? (all ? "" : "MGET: wrong value") : "MGET: " + mg.error().message());
+            }
+            ++seq;
+        }
+        self->running_.fetch_sub(1);
+    }
+
+    RedisBackend& backend_;
+    std::chrono::milliseconds budget_;
+    bool multi_key_;
+    asio::io_context ioc_;
+    std::thread thread_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> running_{0};
+    std::mutex mutex_;
+    std::vector<Call> calls_;
+    std::map<std::string, std::string> acked_;
+};
+
+std::unique_ptr<RedisBackend> backend_for(test::RedisCluster& cluster) {
+    redis::ClusterOptions o;
+    o.seeds.push_back(redis::NodeAddress{"127.0.0.1", cluster.any_port()});
+    auto client = std::make_unique<redis::Cluster>(o);
+    client->start();
+    if (!client->refresh_now(5s)) throw std::runtime_error("no slot map");
+    return std::make_unique<RedisBackend>(std::move(client));
+}
+
+// Every acknowledged write reads back with its last value.
+std::size_t lost_writes(RedisBackend& backend, asio::io_context& ioc, const std::map<std::string, std::string>& acked) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : acked) keys.push_back(k);
+    auto got = test::run_on(ioc, backend.mget(keys, Clock::now() + 10s));
+    if (!got) return acked.size();
+    std::size_t lost = 0, i = 0;
+    for (const auto& [k, v] : acked) lost += ((*got)[i++] == std::optional<std::string>{v}) ? 0 : 1;
+    return lost;
+}
+
+TEST(ClusterLoad, ManualFailoverUnderLoadFailsNoCall) {
+    test::RedisCluster cluster;
+    auto backend = backend_for(cluster);
+    Load load{*backend, 5s, true};
+    load.start(20);
+    std::this_thread::sleep_for(500ms);
+    const auto master = cluster.master_ports().front();
+    cluster.failover(cluster.replicas_of(master).front());
+    std::this_thread::sleep_for(1s);
+    load.stop();
+    EXPECT_EQ(load.failures(), 0u) << load.first_failures(5);
+    EXPECT_GT(load.calls().size(), 100u);
+    asio::io_context ioc;
+    EXPECT_EQ(lost_writes(*backend, ioc, load.acknowledged()), 0u);
+    backend->client().stop();
+}
+
+TEST(ClusterLoad, KilledMasterFailsOnlyItsSlotsAndOnlyUntilTheFailover) {
+    test::RedisCluster cluster{{.node_timeout = 5000ms}};  // the seed's node timeout
+    auto backend = backend_for(cluster);
+    auto& client = static_cast<redis::Cluster&>(backend->client());
+    Load load{*backend, 1s, false};
+    load.start(20);
+    std::this_thread::sleep_for(500ms);
+    const auto victim = cluster.master_ports().front();
+    std::vector<bool> victim_slot(redis::kSlotCount, false);
+    {
+        auto map = client.slot_map();
+        for (std::uint16_t s = 0; s < redis::kSlotCount; ++s)
+            victim_slot[s] = map->master_for(s)->port == victim;
+    }
+    const auto replica = cluster.replicas_of(victim).front();
+    const auto killed_at = Clock::now();
+    cluster.kill_node(victim);
+    // When Redis itself promotes the replica (asked directly, every 50 ms).
+    std::optional<std::chrono::milliseconds> redis_promoted;
+    while (!redis_promoted && Clock::now() - killed_at < 20s) {
+        if (cluster.cli(replica, {"ROLE"}).rfind("master", 0) == 0)
+            redis_promoted = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at);
+        else
+            std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(redis_promoted);
+    // cluster/info, through the client, shows the promoted replica as a master.
+    asio::io_context ioc;
+    std::optional<std::chrono::milliseconds> shown_after;
+    while (!shown_after && Clock::now() - killed_at < 20s) {
+        auto info = test::run_on(ioc, client.cluster_info(Clock::now() + 1s));
+        if (info) {
+            for (const auto& n : info->at("nodes").as_array()) {
+                const auto& o = n.as_object();
+                if (!o.at("address").as_string().ends_with(":" + std::to_string(replica))) continue;
+                for (const auto& f : o.at("flags").as_array())
+                    if (f == "master")
+                        shown_after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at);
+            }
+        }
+        if (!shown_after) std::this_thread::sleep_for(50ms);
+    }
+    std::this_thread::sleep_for(2s);  // keep loading after the failover
+    load.stop();
+    ASSERT_TRUE(shown_after);
+    Clock::time_point last_failure = killed_at;
+    std::size_t failures = 0, wrong_slot = 0;
+    for (const auto& c : load.calls()) {
+        if (c.ok) continue;
+        ++failures;
+        if (!victim_slot[c.slot]) ++wrong_slot;
+        last_failure = std::max(last_failure, c.at);
+    }
+    const auto last_failure_ms = std::chrono::duration_cast<std::chrono::milliseconds>(last_failure - killed_at);
+    EXPECT_EQ(wrong_slot, 0u) << load.first_failures(5);
+    // Calls fail no later than 7 s after the kill (the bound: node
+    // timeout, election delay, one refresh) or, when this machine's Redis takes
+    // longer than that to promote the replica, no later than one refresh
+    // (plus a call's retry pause) after the promotion: the client's own share.
+    EXPECT_LE(last_failure_ms.count(), std::max<long>(7000, redis_promoted->count() + 500))
+        << failures << " failures; Redis promoted the replica after " << redis_promoted->count() << " ms";
+    EXPECT_LE(shown_after->count(), std::max<long>(8000, redis_promoted->count() + 1000));
+    RecordProperty("redis_promoted_ms", static_cast<int>(redis_promoted->count()));
+    RecordProperty("last_failure_ms", static_cast<int>(last_failure_ms.count()));
+    RecordProperty("cluster_info_shows_promotion_ms", static_cast<int>(shown_after->count()));
+    RecordProperty("failed_calls", static_cast<int>(failures));
+    backend->client().stop();
+}
+
+TEST(ClusterLoad, ReshardingTwoThousandSlotsUnderLoadFailsNoCallAndLosesNothing) {
+    test::RedisCluster cluster;
+    auto backend = backend_for(cluster);
+    Load load{*backend, 5s, true};
+    load.start(20);
+    std::this_thread::sleep_for(500ms);
+    const auto masters = cluster.master_ports();
+    std::atomic<bool> deleting{true};
+    std::size_t pattern_deletes = 0, pattern_failures = 0;
+    // Outlives the client's connections made on it (they are closed by stop() below).
+    asio::io_context deleter_ioc;
+    std::thread deleter([&] {
+        auto& ioc = deleter_ioc;
+        while (deleting) {
+            // A pattern delete over a namespace of its own, while slots move.
+            auto n = test::run_on(ioc, backend->delete_pattern("scratch:*", Clock::now() + 10s));
+            ++pattern_deletes;
+            if (!n) ++pattern_failures;
+            std::this_thread::sleep_for(100ms);
+        }
+    });
+    cluster.reshard(2000, masters[0], masters[1]);
+    deleting = false;
+    deleter.join();
+    load.stop();
+    EXPECT_EQ(load.failures(), 0u) << load.first_failures(5);
+    EXPECT_EQ(pattern_failures, 0u);
+    EXPECT_GT(pattern_deletes, 0u);
+    asio::io_context ioc;
+    EXPECT_EQ(lost_writes(*backend, ioc, load.acknowledged()), 0u);
+    const auto& client = static_cast<redis::Cluster&>(backend->client());
+    RecordProperty("moved", static_cast<int>(client.stats().moved));
+    RecordProperty("ask", static_cast<int>(client.stats().ask));
+    backend->client().stop();
+}
+
+}  // namespace
+}  // namespace yooni::cache
