@@ -44,6 +44,8 @@ struct Cluster::Impl {
     std::atomic<std::uint64_t> refreshes_done{0};
     mutable std::mutex error_mutex;
     std::string last_error;                        // why the last refresh found no usable map
+    bool seeds_checked = false;                    // control thread only: all seeds asked once
+    std::atomic<bool> mixed_clusters{false};       // the seeds belong to different clusters: refuse to serve
 
     // Counters.
     std::atomic<std::uint64_t> moved{0}, ask{0}, tryagain{0}, clusterdown{0}, loading{0}, readonly{0};

@@ -140,7 +140,45 @@ awaitable<result<std::shared_ptr<const SlotMap>>> ask_slots(Cluster::Impl* impl,
     co_return map;
 }
 
+bool share_a_master(const SlotMap& a, const SlotMap& b) {
+    for (const auto& m : a.masters())
+        if (std::find(b.masters().begin(), b.masters().end(), m) != b.masters().end()) return true;
+    return false;
+}
+
+// Once, with several seeds: they must all belong to one cluster. Seeds of two
+// clusters would split keys between them silently; refuse instead.
+awaitable<void> check_seeds(Cluster::Impl* impl) {
+    if (impl->options.seeds.size() < 2) {
+        impl->seeds_checked = true;
+        co_return;
+    }
+    std::vector<std::pair<NodeAddress, std::shared_ptr<const SlotMap>>> answers;
+    for (const auto& seed : impl->options.seeds) {
+        std::string why;
+        auto got = co_await ask_slots(impl, seed, &why);
+        if (got && (*got)->covers_all_slots()) answers.emplace_back(seed, *got);
+    }
+    impl->seeds_checked = answers.size() == impl->options.seeds.size();  // else again next time
+    for (std::size_t i = 1; i < answers.size(); ++i) {
+        if (share_a_master(*answers[0].second, *answers[i].second)) continue;
+        impl->mixed_clusters.store(true);
+        impl->coverage_ok.store(false);
+        std::lock_guard lock{impl->error_mutex};
+        impl->last_error = "REDIS_CLUSTER_NODES names nodes of different clusters: " + answers[0].first.to_string() +
+                           " and " + answers[i].first.to_string() + " share no master";
+        spdlog::error("cluster.mixed_seeds {}", impl->last_error);
+        co_return;
+    }
+}
+
 awaitable<void> refresh_task(Cluster::Impl* impl) {
+    if (!impl->seeds_checked) co_await check_seeds(impl);
+    if (impl->mixed_clusters.load()) {
+        impl->refreshes_done.fetch_add(1);
+        impl->refreshing = false;
+        co_return;
+    }
     for (;;) {
         std::vector<NodeAddress> candidates;
         auto add = [&candidates](const NodeAddress& a) {
