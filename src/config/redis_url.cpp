@@ -2,6 +2,7 @@
 
 #include "config/text.hpp"
 
+#include <cctype>
 #include <limits>
 
 namespace yooni::config::detail {
@@ -141,7 +142,38 @@ Checked<RedisUrl> parse_redis_url(std::string_view text) {
     return Result::ok(std::move(url));
 }
 
-std::string mask_redis_url(std::string_view text) {
+namespace {
+
+// Query parameters that carry credentials (redis-py's from_url reads
+// ?password= and ?username=): their values are masked too.
+std::string mask_query(std::string text) {
+    const auto at = text.rfind("***@");
+    const auto q = text.find('?', at == std::string::npos ? 0 : at);
+    if (q == std::string::npos) return text;
+    std::string out = text.substr(0, q + 1);
+    std::string_view rest = std::string_view{text}.substr(q + 1);
+    bool first = true;
+    while (true) {
+        const auto amp = rest.find('&');
+        const auto pair = rest.substr(0, amp);
+        if (!first) out += '&';
+        first = false;
+        const auto eq = pair.find('=');
+        std::string name{pair.substr(0, eq)};
+        std::string lower = name;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const bool secret = lower.find("pass") != std::string::npos || lower.find("user") != std::string::npos ||
+                            lower.find("token") != std::string::npos || lower.find("auth") != std::string::npos ||
+                            lower.find("secret") != std::string::npos;
+        if (eq == std::string_view::npos) out += pair;
+        else out += name + "=" + (secret ? std::string{"***"} : std::string{pair.substr(eq + 1)});
+        if (amp == std::string_view::npos) break;
+        rest = rest.substr(amp + 1);
+    }
+    return out;
+}
+
+std::string mask_user_info(std::string_view text) {
     const auto at = text.rfind('@');
     if (at == std::string_view::npos) return std::string(text);
     const auto separator = text.find("://");
@@ -161,5 +193,9 @@ std::string mask_redis_url(std::string_view text) {
     out += text.substr(at);
     return out;
 }
+
+}  // namespace
+
+std::string mask_redis_url(std::string_view text) { return mask_query(mask_user_info(text)); }
 
 }  // namespace yooni::config::detail
