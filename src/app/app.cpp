@@ -2,11 +2,12 @@
 // setting is reported once, in one line, and the process exits with code 2.
 #include <yooni/app/app.hpp>
 
+#include "app/backend_factory.hpp"
+#include "app/cli.hpp"
+
 #include <yooni/cache/cache.hpp>
 #include <yooni/cache/memory_backend.hpp>
 #include <yooni/cache/redis_backend.hpp>
-#include <yooni/redis/cluster.hpp>
-#include <yooni/redis/standalone.hpp>
 #include <yooni/config/settings.hpp>
 #include <yooni/http/api.hpp>
 #include <yooni/http/jwt.hpp>
@@ -53,15 +54,6 @@ void setup_logging(const std::string& level) {
     spdlog::set_level(spdlog::level::from_str(level));
 }
 
-codec::Options codec_options(const config::CacheSettings& c) {
-    codec::Options o;
-    o.compression_enabled = c.compression_enabled;
-    o.threshold_bytes = c.compression_threshold_bytes;
-    o.level = c.compression_level;
-    o.format = c.value_format == config::ValueFormat::gzip ? codec::Format::gzip : codec::Format::legacy;
-    return o;
-}
-
 http::ServerOptions server_options(const config::HttpSettings& h) {
     http::ServerOptions o;
     o.host = h.host;
@@ -80,55 +72,6 @@ http::ServerOptions server_options(const config::HttpSettings& h) {
 }
 
 config::LoadedSettings load_settings() { return config::load(config::read_environment(".")); }
-
-redis::NodeAddress node_address(const std::string& variable, const std::string& text) {
-    auto a = redis::NodeAddress::parse(text);
-    if (!a || a->port == 0) throw config::ConfigError(variable, variable + ": \"" + text + "\": expected host:port");
-    return *a;
-}
-
-bool is_ip_literal(std::string_view host) {
-    return host.find_first_not_of("0123456789.") == std::string_view::npos || host.find(':') != std::string_view::npos;
-}
-
-redis::ConnectionOptions connection_options(const config::RedisSettings& r, std::string username, std::string password,
-                                            const std::string& endpoint_host) {
-    redis::ConnectionOptions c;
-    if (!password.empty()) {
-        // Asked per connection: a provider of short-lived tokens fits here too.
-        c.credentials = [username = std::move(username), password = std::move(password)] {
-            return redis::Credentials{username, password};
-        };
-    }
-    c.connect_timeout = r.connect_timeout;
-    c.tls.enabled = r.ssl;
-    c.tls.ca_file = r.tls_ca_file;
-    // The certificate is checked against the configured endpoint's name, even
-    // when the topology answers with IP addresses (ElastiCache).
-    c.tls.server_name = !r.tls_server_name.empty() ? r.tls_server_name
-                        : is_ip_literal(endpoint_host) ? std::string{} : endpoint_host;
-    return c;
-}
-
-std::unique_ptr<redis::Client> make_redis_client(const config::RedisSettings& r) {
-    if (r.cluster_enabled) {
-        redis::ClusterOptions o;
-        for (const auto& n : r.cluster_nodes) o.seeds.push_back(node_address("REDIS_CLUSTER_NODES", n));
-        o.connection = connection_options(r, r.cluster_username, r.cluster_password.reveal(), o.seeds.front().host);
-        for (const auto& [announced, reachable] : r.address_map)
-            o.address_map[node_address("REDIS_CLUSTER_ADDRESS_MAP", announced)] =
-                node_address("REDIS_CLUSTER_ADDRESS_MAP", reachable);
-        o.read_from_replicas = r.read_from_replicas;
-        o.refresh_interval = r.refresh_interval;
-        return std::make_unique<redis::Cluster>(std::move(o));
-    }
-    redis::StandaloneOptions o;
-    o.connection = connection_options(r, r.username, r.password.reveal(), r.host);
-    o.connection.host = r.host;
-    o.connection.port = r.port;
-    o.connection.db = r.db;
-    return std::make_unique<redis::Standalone>(std::move(o));
-}
 
 // The memory backend by default; Redis when configured. If Redis cannot be
 // reached at start the service still starts (not ready, 503s, reconnecting),
@@ -253,6 +196,9 @@ int run(int argc, char** argv) {
 
     auto* version_cmd = cli.add_subcommand("version", "Print the version");
 
+    // Operator commands (cluster, stats, get, set, del, healthcheck; config check --json): src/app/cli.cpp.
+    auto operator_cmds = cli::add_commands(cli, *check_cmd);
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -264,6 +210,7 @@ int run(int argc, char** argv) {
             std::printf("yooni-cache 0.1.0\n");
             return kExitOk;
         }
+        if (auto code = cli::run_parsed(*operator_cmds)) return *code;
         if (check_cmd->parsed()) return config_check();
         if (token_cmd->parsed()) return mint_token(sub, role, ttl);
         return serve(host, port);

@@ -1,0 +1,71 @@
+// Building the Redis client and the codec from the settings (see backend_factory.hpp).
+#include "app/backend_factory.hpp"
+
+#include <yooni/redis/cluster.hpp>
+#include <yooni/redis/standalone.hpp>
+
+namespace yooni::app {
+
+namespace {
+
+redis::NodeAddress node_address(const std::string& variable, const std::string& text) {
+    auto a = redis::NodeAddress::parse(text);
+    if (!a || a->port == 0) throw config::ConfigError(variable, variable + ": \"" + text + "\": expected host:port");
+    return *a;
+}
+
+bool is_ip_literal(std::string_view host) {
+    return host.find_first_not_of("0123456789.") == std::string_view::npos || host.find(':') != std::string_view::npos;
+}
+
+redis::ConnectionOptions connection_options(const config::RedisSettings& r, std::string username, std::string password,
+                                            const std::string& endpoint_host) {
+    redis::ConnectionOptions c;
+    if (!password.empty()) {
+        // Asked per connection: a provider of short-lived tokens fits here too.
+        c.credentials = [username = std::move(username), password = std::move(password)] {
+            return redis::Credentials{username, password};
+        };
+    }
+    c.connect_timeout = r.connect_timeout;
+    c.tls.enabled = r.ssl;
+    c.tls.ca_file = r.tls_ca_file;
+    // The certificate is checked against the configured endpoint's name, even
+    // when the topology answers with IP addresses (ElastiCache).
+    c.tls.server_name = !r.tls_server_name.empty() ? r.tls_server_name
+                        : is_ip_literal(endpoint_host) ? std::string{} : endpoint_host;
+    return c;
+}
+
+}  // namespace
+
+codec::Options codec_options(const config::CacheSettings& c) {
+    codec::Options o;
+    o.compression_enabled = c.compression_enabled;
+    o.threshold_bytes = c.compression_threshold_bytes;
+    o.level = c.compression_level;
+    o.format = c.value_format == config::ValueFormat::gzip ? codec::Format::gzip : codec::Format::legacy;
+    return o;
+}
+
+std::unique_ptr<redis::Client> make_redis_client(const config::RedisSettings& r) {
+    if (r.cluster_enabled) {
+        redis::ClusterOptions o;
+        for (const auto& n : r.cluster_nodes) o.seeds.push_back(node_address("REDIS_CLUSTER_NODES", n));
+        o.connection = connection_options(r, r.cluster_username, r.cluster_password.reveal(), o.seeds.front().host);
+        for (const auto& [announced, reachable] : r.address_map)
+            o.address_map[node_address("REDIS_CLUSTER_ADDRESS_MAP", announced)] =
+                node_address("REDIS_CLUSTER_ADDRESS_MAP", reachable);
+        o.read_from_replicas = r.read_from_replicas;
+        o.refresh_interval = r.refresh_interval;
+        return std::make_unique<redis::Cluster>(std::move(o));
+    }
+    redis::StandaloneOptions o;
+    o.connection = connection_options(r, r.username, r.password.reveal(), r.host);
+    o.connection.host = r.host;
+    o.connection.port = r.port;
+    o.connection.db = r.db;
+    return std::make_unique<redis::Standalone>(std::move(o));
+}
+
+}  // namespace yooni::app
