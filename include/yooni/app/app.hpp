@@ -4,7 +4,8 @@
 
 namespace yooni::app {
 
-// Exit codes: 0 ok, 1 runtime failure (e.g. the port is taken), 2 bad
+// Exit codes: 0 ok, 1 runtime failure (the port is taken, Redis unreachable),
+// 3 a key not found (get), 4 not in cluster mode (cluster ...), 2 bad
 // settings or bad command line.
 int run(int argc, char** argv);
 
