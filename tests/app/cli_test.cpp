@@ -199,7 +199,8 @@ TEST_F(CliCluster, ClusterSlots) {
     for (const auto& range : ranges) {
         EXPECT_EQ(range.at("first"), next);
         next = range.at("last").as_int64() + 1;
-        EXPECT_EQ(range.at("replicas").as_array().size(), 1u);
+        // Redis 7 leaves a replica that has replicated nothing yet out of CLUSTER SLOTS.
+        EXPECT_LE(range.at("replicas").as_array().size(), 1u);
         EXPECT_TRUE(range.at("master").as_string().starts_with("127.0.0.1:"));
     }
     EXPECT_EQ(next, 16384);
