@@ -161,7 +161,9 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
             stream.expires_after(opt.write_timeout);
             if (auto [ec, n] = co_await bhttp::async_write(stream, cont, use_nothrow); ec) break;
         }
-        stream.expires_after(opt.body_timeout);
+        // A request without a body (most GETs) is complete with its header:
+        // no body deadline to arm.
+        if (!parser.is_done()) stream.expires_after(opt.body_timeout);
         if (auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow); ec) {
             if (ec == bhttp::error::body_limit) {
                 co_await write_response(stream, plain_error(413, "Request body too large"), opt.write_timeout);
