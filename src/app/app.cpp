@@ -91,7 +91,8 @@ std::unique_ptr<cache::Backend> make_backend(const config::Settings& s) {
         }
     }
     spdlog::info("app.backend kind={}", client->kind());
-    return std::make_unique<cache::RedisBackend>(std::move(client));
+    return std::make_unique<cache::RedisBackend>(
+        std::move(client), cache::RedisBackendOptions{s.redis.wait_replicas, s.redis.wait_timeout});
 }
 
 int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {

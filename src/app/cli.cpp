@@ -249,7 +249,8 @@ public:
         } else {
             nodes_.push_back(s.redis.host + ":" + std::to_string(s.redis.port));
         }
-        backend_ = std::make_unique<cache::RedisBackend>(std::move(client));
+        backend_ = std::make_unique<cache::RedisBackend>(
+            std::move(client), cache::RedisBackendOptions{s.redis.wait_replicas, s.redis.wait_timeout});
         cache_ = std::make_unique<cache::Cache>(*backend_, codec::Codec{codec_options(s.cache)},
                                                 cache::CacheOptions{s.cache.ttl});
     }

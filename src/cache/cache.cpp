@@ -24,6 +24,7 @@ public:
             case errc::too_large: return "value too large for the cache";
             case errc::bad_pattern: return "pattern too long";
             case errc::backend_error: return "cache backend answered with an error";
+            case errc::not_replicated: return "write not confirmed by enough replicas in time";
         }
         return "unknown cache error";
     }

@@ -45,7 +45,28 @@ boost::system::error_code to_cache_error(const boost::system::error_code& ec) {
     return make_error_code(cache::errc::backend_error);
 }
 
-RedisBackend::RedisBackend(std::unique_ptr<redis::Client> client) : client_(std::move(client)) {}
+RedisBackend::RedisBackend(std::unique_ptr<redis::Client> client, RedisBackendOptions options)
+    : client_(std::move(client)), options_(options) {}
+
+redis::Command RedisBackend::write_command(const Entry& e) const {
+    auto c = set_command(e);
+    if (options_.wait_replicas > 0) {
+        // WAIT on the same node, right after the write, in the same pipeline.
+        resp::append_command(c.payload, {"WAIT", std::to_string(options_.wait_replicas),
+                                         std::to_string(options_.wait_timeout.count())});
+        c.replies = 2;
+    }
+    return c;
+}
+
+boost::system::error_code RedisBackend::check_write(const redis::OwnedReply& reply) const {
+    if (reply->is_error()) return make_error_code(errc::backend_error);
+    if (options_.wait_replicas > 0) {
+        auto acked = reply->as_integer();
+        if (!acked || *acked < options_.wait_replicas) return make_error_code(errc::not_replicated);
+    }
+    return {};
+}
 
 RedisBackend::~RedisBackend() = default;
 
@@ -64,10 +85,10 @@ awaitable<result<std::optional<std::string>>> RedisBackend::get(std::string key,
 
 awaitable<result<void>> RedisBackend::set(Entry entry, Deadline deadline) {
     std::vector<redis::Command> cmds;
-    cmds.push_back(set_command(entry));
+    cmds.push_back(write_command(entry));
     auto replies = co_await client_->run(std::move(cmds), deadline);
     if (!replies) co_return to_cache_error(replies.error());
-    if ((*replies)[0]->is_error()) co_return make_error_code(errc::backend_error);
+    if (auto ec = check_write((*replies)[0])) co_return ec;
     co_return result<void>{};
 }
 
@@ -118,11 +139,11 @@ awaitable<result<void>> RedisBackend::mset(std::vector<Entry> entries, Deadline 
     // One SET per entry (each may have its own TTL), pipelined per node.
     std::vector<redis::Command> cmds;
     cmds.reserve(entries.size());
-    for (const auto& e : entries) cmds.push_back(set_command(e));
+    for (const auto& e : entries) cmds.push_back(write_command(e));
     auto replies = co_await client_->run(std::move(cmds), deadline);
     if (!replies) co_return to_cache_error(replies.error());
     for (const auto& r : *replies)
-        if (r->is_error()) co_return make_error_code(errc::backend_error);
+        if (auto ec = check_write(r)) co_return ec;
     co_return result<void>{};
 }
 

@@ -32,6 +32,8 @@ Response cache_error(Context& ctx, const boost::system::error_code& ec) {
     if (ec == make_error_code(cache::errc::decode_error))
         return detail_error(500, "Stored value could not be decoded (corrupt data)");
     if (ec == make_error_code(cache::errc::too_large)) return detail_error(413, "Value too large for the cache");
+    if (ec == make_error_code(cache::errc::not_replicated))
+        return detail_error(503, "Write not confirmed by enough replicas in time (REDIS_WAIT_REPLICAS)");
     return detail_error(502, "Cache backend error: " + ec.message());
 }
 

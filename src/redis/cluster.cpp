@@ -121,7 +121,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                     g.asking.push_back(true);
                     g.payload += asking;
                     g.payload += cmd.payload;
-                    g.count += 2;
+                    g.count += 1 + cmd.replies;
                     continue;
                 }
                 const NodeAddress* master = map->master_for(cmd.slot);
@@ -144,7 +144,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                 g.commands.push_back(i);
                 g.asking.push_back(false);
                 g.payload += cmd.payload;
-                g.count += 1;
+                g.count += cmd.replies;
             }
             auto sent = co_await send_all(impl, groups, deadline);
             for (std::size_t gi = 0; gi < groups.size(); ++gi) {
@@ -172,10 +172,12 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                 for (std::size_t k = 0; k < g.commands.size(); ++k) {
                     const auto i = g.commands[k];
                     if (g.asking[k]) ++pos;  // ASKING's own +OK
-                    OwnedReply& reply = (*r)[pos++];
+                    OwnedReply& reply = (*r)[pos];
+                    OwnedReply& last = (*r)[pos + commands[i].replies - 1];
+                    pos += commands[i].replies;
                     state[i].ask.reset();
                     if (!reply->is_error()) {
-                        results[i] = std::move(reply);
+                        results[i] = std::move(last);
                         continue;
                     }
                     const auto text = reply->error_message();

@@ -107,12 +107,26 @@ awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> 
     auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection);
     std::string payload;
     bool idempotent = true;
+    std::size_t count = 0;
     for (auto& c : commands) {
         payload += c.payload;
         idempotent = idempotent && c.idempotent;
+        count += c.replies;
     }
     for (;;) {
-        auto replies = co_await conn->execute(payload, commands.size(), deadline);
+        auto replies = co_await conn->execute(payload, count, deadline);
+        if (replies && count != commands.size()) {
+            // Commands with several replies (a write and its WAIT): the first
+            // when it is an error, else the last.
+            std::vector<OwnedReply> out;
+            std::size_t pos = 0;
+            for (const auto& c : commands) {
+                auto& first = (*replies)[pos];
+                out.push_back(std::move(first->is_error() ? first : (*replies)[pos + c.replies - 1]));
+                pos += c.replies;
+            }
+            co_return out;
+        }
         if (replies || !idempotent || !retryable(replies.error())) co_return replies;
         // A lost link or a node restarting: try again until the deadline.
         const auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);

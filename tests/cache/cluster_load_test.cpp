@@ -285,3 +285,53 @@ TEST(ClusterLoad, ReshardingTwoThousandSlotsUnderLoadFailsNoCallAndLosesNothing)
 
 }  // namespace
 }  // namespace yooni::cache
+
+namespace yooni::cache {
+namespace {
+
+TEST(ClusterWait, WritesWaitForAReplicaWhenAsked) {
+    test::RedisCluster cluster;
+    redis::ClusterOptions o;
+    o.seeds.push_back(redis::NodeAddress{"127.0.0.1", cluster.any_port()});
+    auto client = std::make_unique<redis::Cluster>(o);
+    client->start();
+    ASSERT_TRUE(client->refresh_now(5s));
+    RedisBackend backend{std::move(client), RedisBackendOptions{1, 1000ms}};
+    asio::io_context ioc;
+    Entry e;
+    e.key = "waited";
+    e.value = "1";
+    auto r = test::run_on(ioc, backend.set(e, Clock::now() + 5s));
+    ASSERT_TRUE(r) << r.error().message();
+    std::vector<Entry> many;
+    for (int i = 0; i < 20; ++i) {
+        Entry m;
+        m.key = "waited:" + std::to_string(i);
+        m.value = "v";
+        many.push_back(std::move(m));
+    }
+    auto ms = test::run_on(ioc, backend.mset(many, Clock::now() + 5s));
+    ASSERT_TRUE(ms) << ms.error().message();
+    backend.client().stop();
+}
+
+TEST(ClusterWait, AWriteNoReplicaConfirmsIsNotAcknowledged) {
+    test::RedisCluster cluster{{.replicas = 0}};
+    redis::ClusterOptions o;
+    o.seeds.push_back(redis::NodeAddress{"127.0.0.1", cluster.any_port()});
+    auto client = std::make_unique<redis::Cluster>(o);
+    client->start();
+    ASSERT_TRUE(client->refresh_now(5s));
+    RedisBackend backend{std::move(client), RedisBackendOptions{1, 100ms}};
+    asio::io_context ioc;
+    Entry e;
+    e.key = "unreplicated";
+    e.value = "1";
+    auto r = test::run_on(ioc, backend.set(e, Clock::now() + 5s));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), make_error_code(errc::not_replicated));
+    backend.client().stop();
+}
+
+}  // namespace
+}  // namespace yooni::cache

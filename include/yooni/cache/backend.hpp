@@ -36,6 +36,7 @@ enum class errc {
     too_large,          // the value can never fit (memory bound)
     bad_pattern,        // pattern longer than the limit
     backend_error,      // the backend answered with an error
+    not_replicated,     // a write fewer replicas confirmed than REDIS_WAIT_REPLICAS asks
 };
 const boost::system::error_category& category();
 boost::system::error_code make_error_code(errc e);

@@ -9,10 +9,19 @@
 
 namespace yooni::cache {
 
+struct RedisBackendOptions {
+    // Writes wait until this many replicas have them (WAIT) before they are
+    // acknowledged; a write that fewer replicas confirm in time is an error.
+    // Redis replicates asynchronously: without this, a failover may lose
+    // acknowledged writes.
+    int wait_replicas = 0;
+    std::chrono::milliseconds wait_timeout{1000};
+};
+
 class RedisBackend final : public Backend {
 public:
     // Takes the client over; start() it before use.
-    explicit RedisBackend(std::unique_ptr<redis::Client> client);
+    explicit RedisBackend(std::unique_ptr<redis::Client> client, RedisBackendOptions options = {});
     ~RedisBackend() override;
 
     std::string_view kind() const override { return client_->kind(); }
@@ -31,7 +40,11 @@ public:
     redis::Client& client() { return *client_; }
 
 private:
+    redis::Command write_command(const Entry& e) const;
+    boost::system::error_code check_write(const redis::OwnedReply& reply) const;
+
     std::unique_ptr<redis::Client> client_;
+    RedisBackendOptions options_;
 };
 
 // Maps the Redis layer's errors onto the cache's (unavailable, timeout, backend_error).

@@ -25,6 +25,10 @@ struct Command {
     bool idempotent = true;
     // Only reads: may be served by a replica when the client reads from replicas.
     bool read_only = false;
+    // Replies the payload produces: 2 for a write followed by WAIT on the same
+    // node. The call returns the first reply when it is an error (MOVED is
+    // followed as for one command), else the last.
+    std::uint8_t replies = 1;
 };
 
 Command make_command(std::initializer_list<std::string_view> args);  // slot of args[1] when present
