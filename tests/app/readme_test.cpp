@@ -28,7 +28,7 @@ TEST(Readme, CiRunsTheReadmeTestCommand) {
     const auto readme = read("README.md");
     const auto ci = read(".ci/run");
     EXPECT_NE(readme.find("\nscripts/test.sh\n"), std::string::npos);
-    EXPECT_NE(ci.find("scripts/test.sh"), std::string::npos);
+    EXPECT_NE(ci.find("\nscripts/test.sh\n"), std::string::npos);
 }
 
 }  // namespace
