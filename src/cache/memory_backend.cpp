@@ -50,7 +50,7 @@ awaitable<result<boost::json::object>> MemoryBackend::cluster_info(Deadline) {
 }
 
 boost::json::object MemoryBackend::describe() const {
-    auto s = const_cast<MemoryStore&>(store_).stats();
+    const auto s = store_.stats();
     boost::json::object o;
     o["backend"] = "memory";
     o["entries"] = s.entries;
