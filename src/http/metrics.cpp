@@ -114,6 +114,54 @@ std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
         }
     }
 
+    // Redis Cluster: the cluster's own view at the client's last topology
+    // refresh (CLUSTER INFO: a slot whose master is FAIL still has a master in
+    // the slot map) and the client's redirect and retry counters. The alert
+    // rules and the dashboard in deploy/ read these names.
+    if (cache.backend().kind() == "redis-cluster") {
+        const auto* health = backend.if_contains("cluster_health");
+        const auto* h = health ? health->if_object() : nullptr;
+        const auto* state = h ? h->if_contains("state") : nullptr;
+        const bool state_ok = state && state->is_string() && state->get_string() == "ok";
+        w.header("yooni_cache_cluster_state_ok", "gauge",
+                 "1 when the cluster reported cluster_state:ok at the last topology refresh; 0 on fail or when no node answered.");
+        w.sample("yooni_cache_cluster_state_ok", "", state_ok ? 1 : 0);
+        if (h) {  // absent while the state is unknown: no stale slot counts
+            w.header("yooni_cache_cluster_slots", "gauge", "Hash slots by state as CLUSTER INFO counts them (assigned, ok, pfail, fail).");
+            for (const char* key : {"assigned", "ok", "pfail", "fail"}) {
+                const auto* v = h->if_contains(std::string{"slots_"} + key);
+                w.sample("yooni_cache_cluster_slots", std::string{"state=\""} + key + "\"", v ? number(*v) : 0);
+            }
+            w.header("yooni_cache_cluster_known_nodes", "gauge", "Nodes the cluster knows (CLUSTER INFO cluster_known_nodes).");
+            w.sample("yooni_cache_cluster_known_nodes", "", h->if_contains("known_nodes") ? number(h->at("known_nodes")) : 0);
+            w.header("yooni_cache_cluster_size", "gauge", "Masters serving at least one slot (CLUSTER INFO cluster_size).");
+            w.sample("yooni_cache_cluster_size", "", h->if_contains("size") ? number(h->at("size")) : 0);
+        }
+        if (const auto* v = backend.if_contains("uncovered_slots")) {
+            w.header("yooni_cache_cluster_unserved_slots", "gauge", "Hash slots the client's slot map has no master for.");
+            w.sample("yooni_cache_cluster_unserved_slots", "", number(*v));
+        }
+        const auto* c = backend.if_contains("counters");
+        const auto* counters = c ? c->if_object() : nullptr;
+        auto count = [&](const char* key) {
+            const auto* v = counters ? counters->if_contains(key) : nullptr;
+            return v ? number(*v) : 0.0;
+        };
+        w.header("yooni_cache_cluster_redirects_total", "counter", "MOVED and ASK redirections the cluster client followed.");
+        w.sample("yooni_cache_cluster_redirects_total", "type=\"moved\"", count("moved"));
+        w.sample("yooni_cache_cluster_redirects_total", "type=\"ask\"", count("ask"));
+        w.header("yooni_cache_cluster_transient_errors_total", "counter",
+                 "TRYAGAIN, CLUSTERDOWN, LOADING and READONLY answers the cluster client retried.");
+        for (const char* key : {"tryagain", "clusterdown", "loading", "readonly"})
+            w.sample("yooni_cache_cluster_transient_errors_total", std::string{"error=\""} + key + "\"", count(key));
+        w.header("yooni_cache_cluster_retries_total", "counter", "Commands the cluster client sent again.");
+        w.sample("yooni_cache_cluster_retries_total", "", count("retries"));
+        w.header("yooni_cache_cluster_refreshes_total", "counter", "Topology refreshes the cluster client finished.");
+        w.sample("yooni_cache_cluster_refreshes_total", "", count("refreshes"));
+        w.header("yooni_cache_cluster_refresh_failures_total", "counter", "Topology refreshes no node answered.");
+        w.sample("yooni_cache_cluster_refresh_failures_total", "", count("refresh_failures"));
+    }
+
     w.header("yooni_cache_http_responses_total", "counter", "HTTP responses, by route and status code.");
     for (const auto& r : routes()) {
         const auto ri = static_cast<std::size_t>(r.id);

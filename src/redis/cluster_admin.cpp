@@ -179,6 +179,24 @@ boost::json::object Cluster::describe() const {
     o["counters"] = std::move(counters);
     o["connections"] = impl_->pool.size();
     o["last_error"] = last_error();
+    o["uncovered_slots"] = map ? map->uncovered_slot_count() : std::size_t{kSlotCount};
+    // The cluster's own view (CLUSTER INFO at the last refresh); absent while unknown.
+    Impl::Health health;
+    {
+        std::lock_guard lock{impl_->error_mutex};
+        health = impl_->health;
+    }
+    if (health.known) {
+        boost::json::object h;
+        h["state"] = health.state;
+        h["slots_assigned"] = health.slots_assigned;
+        h["slots_ok"] = health.slots_ok;
+        h["slots_pfail"] = health.slots_pfail;
+        h["slots_fail"] = health.slots_fail;
+        h["known_nodes"] = health.known_nodes;
+        h["size"] = health.size;
+        o["cluster_health"] = std::move(h);
+    }
     return o;
 }
 

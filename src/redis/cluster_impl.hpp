@@ -9,9 +9,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <string>
 #include <thread>
 
 namespace yooni::redis {
@@ -46,6 +48,18 @@ struct Cluster::Impl {
     std::string last_error;                        // why the last refresh found no usable map
     bool seeds_checked = false;                    // control thread only: all seeds asked once
     std::atomic<bool> mixed_clusters{false};       // the seeds belong to different clusters: refuse to serve
+
+    // The cluster's own view of itself (CLUSTER INFO of the node the last
+    // refresh read its map from), for /metrics and alerts: the slot map alone
+    // cannot tell a slot whose master is FAIL from a healthy one.
+    struct Health {
+        bool known = false;                        // false: not read yet, or no node answered lately
+        std::string state;                         // cluster_state: "ok", "fail"
+        std::int64_t slots_assigned = 0, slots_ok = 0, slots_pfail = 0, slots_fail = 0;
+        std::int64_t known_nodes = 0, size = 0;
+    };
+    Health health;                                 // guarded by error_mutex
+    std::chrono::steady_clock::time_point last_health{};  // control thread only
 
     // Counters.
     std::atomic<std::uint64_t> moved{0}, ask{0}, tryagain{0}, clusterdown{0}, loading{0}, readonly{0};

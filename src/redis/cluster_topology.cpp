@@ -2,6 +2,7 @@
 // thread; the workers only read snapshots and ask for refreshes.
 #include "redis/cluster_impl.hpp"
 
+#include <yooni/redis/cluster_nodes.hpp>
 #include <yooni/resp/encoder.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,6 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
+#include <map>
 
 namespace yooni::redis {
 
@@ -140,6 +143,51 @@ awaitable<result<std::shared_ptr<const SlotMap>>> ask_slots(Cluster::Impl* impl,
     co_return map;
 }
 
+// An integer field of CLUSTER INFO; 0 when missing or not a number (a
+// monitoring figure: a strange answer must not stop the refresh).
+std::int64_t info_number(const std::map<std::string, std::string>& info, const char* key) {
+    const auto it = info.find(key);
+    if (it == info.end()) return 0;
+    std::int64_t value = 0;
+    const auto* end = it->second.data() + it->second.size();
+    const auto [ptr, ec] = std::from_chars(it->second.data(), end, value);
+    return ec == std::errc{} && ptr == end ? value : 0;
+}
+
+// CLUSTER INFO of the node the map came from, for /metrics (cluster_state,
+// slots ok/pfail/fail). At most once a second: a MOVED storm asks for many
+// refreshes and this is only for monitoring. A short deadline: the map is
+// already published, so a slow node only delays the next refresh a little.
+awaitable<void> read_health(Cluster::Impl* impl, NodeAddress node) {
+    const auto now = std::chrono::steady_clock::now();
+    // health is written only on this (the control) thread, so reading it here needs no lock.
+    if (impl->health.known && now - impl->last_health < std::chrono::seconds(1)) co_return;
+    impl->last_health = now;
+    auto conn = impl->control_pool.get(impl->control.get_executor(), impl->options_for(node, false));
+    std::string payload;
+    resp::append_command(payload, {"CLUSTER", "INFO"});
+    const auto budget = std::min<std::chrono::milliseconds>(impl->options.connection.connect_timeout,
+                                                            std::chrono::milliseconds(1000));
+    auto reply = co_await conn->execute_one(std::move(payload), now + budget);
+    Cluster::Impl::Health health;
+    if (reply && !(*reply)->is_error()) {
+        if (auto text = (*reply)->as_string()) {
+            if (auto info = parse_cluster_info(*text); info && info->contains("cluster_state")) {
+                health.known = true;
+                health.state = info->at("cluster_state").substr(0, 16);
+                health.slots_assigned = info_number(*info, "cluster_slots_assigned");
+                health.slots_ok = info_number(*info, "cluster_slots_ok");
+                health.slots_pfail = info_number(*info, "cluster_slots_pfail");
+                health.slots_fail = info_number(*info, "cluster_slots_fail");
+                health.known_nodes = info_number(*info, "cluster_known_nodes");
+                health.size = info_number(*info, "cluster_size");
+            }
+        }
+    }
+    std::lock_guard lock{impl->error_mutex};
+    impl->health = std::move(health);
+}
+
 bool share_a_master(const SlotMap& a, const SlotMap& b) {
     for (const auto& m : a.masters())
         if (std::find(b.masters().begin(), b.masters().end(), m) != b.masters().end()) return true;
@@ -240,6 +288,12 @@ awaitable<void> refresh_task(Cluster::Impl* impl) {
             spdlog::warn("cluster.refresh_failed tried={}", failures);
         }
         impl->refreshes_done.fetch_add(1);  // after publishing: refresh_now() then sees the new map
+        if (best) {
+            co_await read_health(impl, best_from);
+        } else {
+            std::lock_guard lock{impl->error_mutex};
+            impl->health = {};  // no node answered: the cluster's state is unknown, not the last one seen
+        }
         if (!impl->refresh_again || impl->stopping.load()) break;
         impl->refresh_again = false;
         co_await pause_until(impl->last_refresh + impl->options.refresh_cooldown);
