@@ -39,8 +39,12 @@ std::optional<std::string> Reader::raw(std::string_view name) {
 }
 
 void Reader::fail(std::string_view name, std::string_view value, std::string_view expected) const {
-    throw ConfigError(std::string(name),
-                      std::string(name) + "=" + shown_value(name, value) + ": expected " + std::string(expected));
+    // A value from .env names its line, as .env syntax errors do.
+    std::string where;
+    if (auto found = find_variable(environment_, name); found && found->source == Source::dotenv && found->line > 0)
+        where = ".env line " + std::to_string(found->line) + ": ";
+    throw ConfigError(std::string(name), where + std::string(name) + "=" + shown_value(name, value) + ": expected " +
+                                             std::string(expected));
 }
 
 bool Reader::boolean(std::string_view name, bool fallback) {

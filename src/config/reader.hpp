@@ -40,7 +40,8 @@ public:
     // The raw text, recording its source; nullopt when the variable is not given.
     std::optional<std::string> raw(std::string_view name);
 
-    // Throws `NAME=<shown value>: expected <expected>`.
+    // Throws `NAME=<shown value>: expected <expected>`, prefixed with
+    // `.env line N: ` when the value came from .env.
     [[noreturn]] void fail(std::string_view name, std::string_view value, std::string_view expected) const;
 
     bool boolean(std::string_view name, bool fallback);

@@ -32,6 +32,14 @@ TEST(Load, LetsAnEmptyEnvironmentValueBeatDotenv) {
     EXPECT_FALSE(loaded.settings.redis.url.has_value());
 }
 
+TEST(Load, NamesTheDotenvLineOfABadValue) {
+    EXPECT_EQ(error_of(environment_of({}, "# single Redis\nREDIS_HOST=cache\nREDIS_PORT=seventy\n")),
+              ".env line 3: REDIS_PORT=\"seventy\": expected an integer port 1..65535");
+    // From the environment there is no line to name.
+    EXPECT_EQ(error_of(environment_of({{"REDIS_PORT", "seventy"}})),
+              "REDIS_PORT=\"seventy\": expected an integer port 1..65535");
+}
+
 TEST(Load, RecordsWhereEachValueCameFrom) {
     const auto loaded = load(environment_of({{"REDIS_PORT", "6390"}}, "REDIS_DB=3\n"));
     EXPECT_EQ(loaded.sources.at("REDIS_PORT"), Source::environment);
