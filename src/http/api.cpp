@@ -14,6 +14,7 @@ namespace yooni::http {
 namespace {
 
 constexpr std::string_view kCachePrefix = "/api/v1/cache/";
+constexpr std::string_view kDashboardPrefix = "/dashboard/";
 
 }  // namespace
 
@@ -23,6 +24,8 @@ const std::vector<RouteInfo>& routes() {
         {RouteId::readyz, "GET", "/readyz", std::nullopt},
         {RouteId::metrics, "GET", "/metrics", std::nullopt},
         {RouteId::openapi, "GET", "/openapi.json", std::nullopt},
+        {RouteId::dashboard, "GET", "/dashboard", std::nullopt},
+        {RouteId::dashboard_file, "GET", "/dashboard/{file}", std::nullopt},
         {RouteId::monitoring_stats, "GET", "/api/v1/monitoring/cache/stats", Role::read},
         {RouteId::monitoring_stats_reset, "POST", "/api/v1/monitoring/cache/stats/reset", Role::admin},
         {RouteId::monitoring_cluster_info, "GET", "/api/v1/monitoring/cache/cluster/info", Role::read},
@@ -50,6 +53,10 @@ RouteId Api::match(std::string_view method, std::string_view path, bool* method_
         if (method == "GET") found = RouteId::cache_get;
         else if (method == "PUT") found = RouteId::cache_put;
         else if (method == "DELETE") found = RouteId::cache_delete;
+    } else if (path.starts_with(kDashboardPrefix)) {
+        // "/dashboard/" is the page itself; "/dashboard/x" one of its files.
+        path_known = true;
+        if (method == "GET") found = path.size() == kDashboardPrefix.size() ? RouteId::dashboard : RouteId::dashboard_file;
     } else {
         for (const auto& r : routes()) {
             if (r.path != path) continue;
@@ -114,6 +121,8 @@ boost::asio::awaitable<Response> Api::dispatch(RouteId route, Request& request, 
             co_return r;
         }
         case RouteId::openapi: co_return json_response(200, std::string{openapi_document()});
+        case RouteId::dashboard:
+        case RouteId::dashboard_file: co_return detail::dashboard(ctx);
         case RouteId::monitoring_stats: co_return detail::monitoring_stats(ctx);
         case RouteId::monitoring_stats_reset: co_return detail::monitoring_stats_reset(ctx);
         case RouteId::monitoring_cluster_info: co_return co_await detail::monitoring_cluster_info(ctx);

@@ -29,6 +29,8 @@ Response monitoring_stats(Context& ctx);
 Response monitoring_stats_reset(Context& ctx);
 boost::asio::awaitable<Response> monitoring_cluster_info(Context& ctx);
 Response monitoring_health(Context& ctx);
+// GET /dashboard, /dashboard/ and /dashboard/<file>: the embedded dashboard files.
+Response dashboard(Context& ctx);
 
 boost::asio::awaitable<Response> cache_get(Context& ctx);
 boost::asio::awaitable<Response> cache_put(Context& ctx);

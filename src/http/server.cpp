@@ -187,6 +187,7 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
         for (const auto& field : msg)
             if (field.name() == bhttp::field::authorization) req.authorization.emplace_back(field.value());
         req.content_type = std::string{msg[bhttp::field::content_type]};
+        req.if_none_match = std::string{msg[bhttp::field::if_none_match]};
         req.body = std::move(msg.body());
         req.deadline = std::chrono::steady_clock::now() + opt.request_timeout;
         const bool keep_alive = msg.keep_alive();

@@ -1,5 +1,6 @@
 // The API: routing, bearer auth, roles, and the handlers of the cache API,
-// the monitoring API (ORIGINAL-SYSTEM.md), health, /metrics and /openapi.json.
+// the monitoring API (ORIGINAL-SYSTEM.md), health, /metrics, /openapi.json and
+// the dashboard's static files.
 // Errors are FastAPI's shapes: {"detail": "..."} and, for 422, a list of
 // {"type","loc","msg","input"}.
 //
@@ -24,7 +25,7 @@
 namespace yooni::http {
 
 enum class RouteId : std::size_t {
-    livez, readyz, metrics, openapi,
+    livez, readyz, metrics, openapi, dashboard, dashboard_file,
     monitoring_stats, monitoring_stats_reset, monitoring_cluster_info, monitoring_health,
     cache_get, cache_put, cache_delete, cache_delete_pattern,
     batch_get, batch_set, batch_delete,
@@ -43,7 +44,7 @@ const std::vector<RouteInfo>& routes();
 
 // Counters of the HTTP layer, read by /metrics.
 struct HttpStats {
-    static constexpr std::array<unsigned, 14> kStatuses{200, 400, 401, 403, 404, 405, 408, 413, 422, 431, 500, 503, 504, 0};
+    static constexpr std::array<unsigned, 15> kStatuses{200, 304, 400, 401, 403, 404, 405, 408, 413, 422, 431, 500, 503, 504, 0};
     std::array<std::array<std::atomic<std::uint64_t>, kStatuses.size()>, kRouteCount> responses{};
     std::array<cache::LatencyHistogram, kRouteCount> latency;
     std::atomic<std::int64_t> open_connections{0};

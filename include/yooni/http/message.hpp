@@ -16,6 +16,7 @@ struct Request {
     std::string query;                         // raw query string, without '?'
     std::vector<std::string> authorization;    // every Authorization header value
     std::string content_type;
+    std::string if_none_match;                 // for the dashboard's files (ETag)
     std::string body;
     std::chrono::steady_clock::time_point deadline;  // for cache calls (HTTP_REQUEST_TIMEOUT_MS)
 };
