@@ -11,8 +11,8 @@ packages=(
   libssl-dev libdeflate-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
   redis-server redis-tools
-  python3 python3-jose python3-redis
-  prometheus
+  python3 python3-jose python3-redis python3-yaml
+  prometheus systemd
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libbenchmark-dev zlib1g-dev libhiredis-dev wrk webdis python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
