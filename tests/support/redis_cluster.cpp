@@ -443,6 +443,17 @@ void RedisCluster::restart_node(std::uint16_t port) {
     settle("restarting 127.0.0.1:" + std::to_string(port));
 }
 
+void RedisCluster::restart_nodes(const std::vector<std::uint16_t>& ports) {
+    for (auto port : ports) {
+        auto& p = proc(port);
+        if (p.process.pid() > 0) p.process.stop(SIGKILL);
+        spawn(p);
+    }
+    for (auto port : ports)
+        if (!await_ready(proc(port), kStartTimeout)) fail("node 127.0.0.1:" + std::to_string(port) + " did not restart");
+    settle("restarting " + std::to_string(ports.size()) + " nodes");
+}
+
 void RedisCluster::pause_node(std::uint16_t port) {
     auto& p = proc(port);
     if (!p.live()) throw std::logic_error("pause_node: 127.0.0.1:" + std::to_string(port) + " is not running");

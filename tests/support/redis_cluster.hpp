@@ -106,6 +106,10 @@ public:
     // the outage); the rest wait until the cluster has settled.
     void kill_node(std::uint16_t port);     // SIGKILL: a node that just dies, no MOVED sent
     void restart_node(std::uint16_t port);  // same port, nodes.conf and options (no data)
+    // Several nodes at once, then one wait for the cluster to settle: restarting
+    // them one by one with a settle after each can wait forever, as the nodes
+    // up first mark a master not yet restarted as failed, and its slots stay down.
+    void restart_nodes(const std::vector<std::uint16_t>& ports);
     void pause_node(std::uint16_t port);    // SIGSTOP: connections open, no replies
     void resume_node(std::uint16_t port);   // SIGCONT
     // CLUSTER FAILOVER on a replica (FORCE when its master is killed or
