@@ -354,6 +354,17 @@
     return Array.isArray(node.flags) ? node.flags.filter((f) => typeof f === 'string') : [];
   }
 
+  // The role by the cluster's own view (CLUSTER NODES flags), else the
+  // node's INFO ("slave" there is a replica).
+  function roleOf(node) {
+    const flags = flagsOf(node);
+    if (flags.includes('master')) return 'master';
+    if (flags.includes('slave') || flags.includes('replica')) return 'replica';
+    if (node.role === 'master') return 'master';
+    if (node.role === 'replica' || node.role === 'slave') return 'replica';
+    return 'unknown';
+  }
+
   function health(node) {
     const flags = flagsOf(node);
     if (flags.includes('fail')) return 'failed';
@@ -412,7 +423,7 @@
     $('cluster-state').className = 'badge ' + stateClass;
 
     // Owners, colours and per-slot state.
-    const masters = nodes.filter((n) => n.role === 'master');
+    const masters = nodes.filter((n) => roleOf(n) === 'master');
     const firstSlot = (n) => {
       let first = SLOT_COUNT;
       for (const token of Array.isArray(n.slots) ? n.slots : []) {
@@ -456,7 +467,7 @@
     setText('card-masters-sub', masters.length + ' known' +
       (failedNodes ? ', ' + failedNodes + ' node' + (failedNodes > 1 ? 's' : '') + ' failed' : ''));
     const slotsOk = num(info.cluster_slots_ok);
-    setText('card-slots', formatCount(slotsOk), slotsOk === SLOT_COUNT ? 'ok' : 'fail');
+    setText('card-slots', slotsOk === null ? '–' : String(slotsOk), slotsOk === SLOT_COUNT ? 'ok' : 'fail');
     setText('card-slots-sub', 'assigned ' + formatCount(info.cluster_slots_assigned) + ', pfail ' +
       formatCount(info.cluster_slots_pfail) + ', fail ' + formatCount(info.cluster_slots_fail));
     setText('slot-summary', (SLOT_COUNT - unassigned) + ' of ' + SLOT_COUNT + ' assigned · ' +
@@ -532,7 +543,7 @@
   function renderNodes(nodes, orderedMasters, colour) {
     const byMaster = new Map();
     for (const n of nodes) {
-      if (n.role === 'master') continue;
+      if (roleOf(n) === 'master') continue;
       const key = typeof n.master_id === 'string' ? n.master_id : '';
       if (!byMaster.has(key)) byMaster.set(key, []);
       byMaster.get(key).push(n);
@@ -561,7 +572,7 @@
   function nodeRow(n, colour, byId) {
     const tr = el('tr');
     const hs = health(n);
-    const role = n.role === 'master' || n.role === 'replica' ? n.role : 'unknown';
+    const role = roleOf(n);
     tr.classList.add(role === 'master' ? 'master' : 'replica');
     if (hs === 'failed') tr.classList.add('failed');
     if (hs === 'failing?') tr.classList.add('pfail');
@@ -602,7 +613,7 @@
     const current = new Map();
     for (const n of nodes) {
       if (typeof n.id !== 'string') continue;
-      current.set(n.id, { address: String(n.address || '?'), role: n.role, health: health(n),
+      current.set(n.id, { address: String(n.address || '?'), role: roleOf(n), health: health(n),
         master: typeof n.master_id === 'string' ? n.master_id : null });
     }
     const previous = state.nodes;
@@ -625,9 +636,10 @@
         continue;
       }
       if (before.health !== n.health) {
-        const bad = n.health !== 'ok';
-        addEvent(now, 'Node ' + name(id, n) + ' is ' + (n.health === 'ok' ? 'back' : n.health) + '.',
-          bad ? 'bad' : 'good');
+        const says = { ok: 'is back', 'failing?': 'does not answer (fail?)', failed: 'failed (fail: the masters agree)',
+          handshake: 'is in handshake', 'no address': 'has no known address' };
+        addEvent(now, 'Node ' + name(id, n) + ' ' + (says[n.health] || 'is ' + n.health) + '.',
+          n.health === 'ok' ? 'good' : 'bad');
       }
       if (before.role !== n.role) {
         if (n.role === 'master') addEvent(now, 'Failover: ' + name(id, n) + ' was promoted to master.', 'good');
