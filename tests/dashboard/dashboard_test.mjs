@@ -6,7 +6,7 @@
 //
 // Checks: a wrong and an expired token are refused and asked again; with a
 // read token the page shows 3 masters and 16384 slots ok; the hit rate moves
-// after GETs through the API; after SIGKILL of a master the page shows it
+// after GETs through the API; a slot left migrating is marked; after SIGKILL of a master the page shows it
 // failed and its replica promoted. No Content-Security-Policy violation, no
 // script error, no request leaving the service's origin, no token in a URL.
 // Screenshots go to DIR (dashboard.png, dashboard-failover.png).
@@ -321,10 +321,26 @@ async function main() {
   await waitFor('operations per second above 0 after the requests', async () =>
     Number((await text('#card-ops-sub')).replace(/[^0-9]/g, '')) >= 70);
   await waitFor('compression savings shown', async () => !/^(–|0 B)$/.test(await text('#card-saved')));
+  // A slot being migrated (left half-way: MIGRATING on its owner, IMPORTING on the other) is marked.
+  const cli = async (p, ...args) => {
+    const r = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(p), ...args]);
+    if (r.code !== 0 || /^ERR/.test(r.stdout)) throw new Error(`redis-cli -p ${p} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const slot = 100;  // owned by the first master
+  const ownerId = await cli(base, 'cluster', 'myid');
+  const targetId = await cli(base + 1, 'cluster', 'myid');
+  await cli(base + 1, 'cluster', 'setslot', String(slot), 'importing', ownerId);
+  await cli(base, 'cluster', 'setslot', String(slot), 'migrating', targetId);
+  await waitFor(`slot ${slot} shown migrating`, async () => /· 1 migrating$/.test(await text('#slot-summary')));
   await sleep(2500);  // one more sample, so the charts show the burst and its end
   const shot = path.join(out, 'dashboard.png');
   await page.screenshot({ path: shot, fullPage: true });
   log('screenshot:', shot);
+
+  await cli(base, 'cluster', 'setslot', String(slot), 'stable');
+  await cli(base + 1, 'cluster', 'setslot', String(slot), 'stable');
+  await waitFor('the migration is over', async () => /· 0 migrating$/.test(await text('#slot-summary')));
 
   // 5. A master dies: the page shows it failed and its replica promoted.
   const victim = base;          // owns slot 0
