@@ -170,8 +170,9 @@ async function main() {
     const r = await run('bash', [clusterScript, 'start', '--port', String(base), '--node-timeout', '2000', '--dir', clusterDir],
       { timeout: 120_000 });
     if (r.code === 0) break;
-    if (attempt >= 3 || !/in use/.test(r.stderr)) throw new Error('scripts/redis-cluster start failed:\n' + r.stdout + r.stderr);
-    log('ports taken meanwhile, another base');
+    if (attempt >= 3) throw new Error('scripts/redis-cluster start failed:\n' + r.stdout + r.stderr);
+    // Most likely a port taken meanwhile by another test's nodes: another base.
+    log('scripts/redis-cluster start failed, trying other ports:', (r.stderr || r.stdout).trim().split('\n').pop());
     await run('bash', [clusterScript, 'stop', '--port', String(base), '--dir', clusterDir, '--clean']);
   }
 
@@ -182,7 +183,10 @@ async function main() {
   fs.mkdirSync(svcDir);
   const svcLog = path.join(out, 'dashboard-service.log');
   const logFd = fs.openSync(svcLog, 'w');
-  const service = spawn(binary, ['serve'], {
+  // setpriv --pdeathsig: the service dies with this process, however it ends.
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f));
+  const argv = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', binary, 'serve'] : [binary, 'serve'];
+  const service = spawn(argv[0], argv.slice(1), {
     cwd: svcDir,
     stdio: ['ignore', logFd, logFd],
     env: minimalEnv({
