@@ -3,6 +3,7 @@
 # only when some are missing (quiet when all are there). Run as root or with sudo.
 #   scripts/bootstrap.sh          build + test + run
 #   scripts/bootstrap.sh --bench  also the benchmark tools (wrk, webdis, uvicorn, FastAPI)
+#   scripts/bootstrap.sh --fuzz   also clang and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -15,6 +16,9 @@ packages=(
   prometheus systemd
   chromium
 )
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libbenchmark-dev zlib1g-dev libhiredis-dev wrk webdis python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
 fi

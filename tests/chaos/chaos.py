@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""Chaos run: constant-rate load through the HTTP API against a local
+3-master/3-replica cluster while, one at a time, a fault hits it. Per fault
+it prints calls made and failed, the longest window of failures, the time
+from the fault to the last failure, p99/p999 latency, and the written values
+counted as antirez's consistency test counts them: acknowledged and read
+back, lost (acknowledged, then gone), written though not acknowledged.
+
+Redis Cluster replicates asynchronously, so a failover may lose acknowledged
+writes. With --wait 1 (REDIS_WAIT_REPLICAS=1) a write is acknowledged only
+once a replica has it; then no acknowledged write may be lost, and the run
+fails if one is. Without it the loss is reported, not hidden.
+
+  chaos.py --binary build/release/yooni-cache                 every fault, WAIT 0 and WAIT 1
+  chaos.py --binary ... --faults kill,stall,cut --wait 1 --short   the CI variant
+
+Exit 0 when every fault's cluster recovered, the service answered again,
+and (with --wait 1) nothing acknowledged was lost."""
+import argparse
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Cluster, Load, Proxy, Service  # noqa: E402
+
+FAULTS = ["kill", "freeze", "reshard", "restart", "cut", "stall"]
+
+
+class Run:
+    def __init__(self, args, wait):
+        self.args, self.wait = args, wait
+        self.cluster = Cluster(node_timeout=args.node_timeout)
+        self.proxies = {}
+        self.service = None
+
+    def start(self):
+        self.cluster.start()
+        if not self.cluster.wait_healthy(60):
+            raise RuntimeError("the cluster did not become healthy")
+        # Every node behind its own proxy: the service reaches the cluster only
+        # through them (the address map), so its links can be cut and stalled.
+        env = {"REDIS_CLUSTER_NODES": f'["127.0.0.1:{self.cluster.base}"]'}
+        if not self.args.no_proxy:
+            for p in self.cluster.ports:
+                self.proxies[p] = Proxy(p)
+            env = {"REDIS_CLUSTER_NODES": f'["127.0.0.1:{self.proxies[self.cluster.base].port}"]',
+                   "REDIS_CLUSTER_ADDRESS_MAP": ",".join(f"127.0.0.1:{p}=127.0.0.1:{x.port}"
+                                                         for p, x in self.proxies.items())}
+        self.service = Service(self.args.binary, {
+            **env,
+            "REDIS_CLUSTER_ENABLED": "true",
+            "REDIS_WAIT_REPLICAS": str(self.wait),
+            "REDIS_WAIT_TIMEOUT_MS": "1000",
+            "HTTP_REQUEST_TIMEOUT_MS": str(self.args.request_timeout_ms),
+        })
+
+    def stop(self):
+        if self.service:
+            self.service.stop()
+        for x in self.proxies.values():
+            x.close()
+        self.cluster.stop()
+
+    # Each fault: inject, then return once the fault's own action is over
+    # (the node is back, the reshard is done); recovery is measured on the load.
+    def fault_kill(self):
+        m = self.cluster.masters_now()[1]
+        self.cluster.kill(m["port"])
+        if not self.cluster.wait_promoted(m["id"], 60):
+            raise RuntimeError(f"no replica of {m['port']} was promoted")
+        self.cluster.restart(m["port"])
+        return f"SIGKILL master :{m['port']}, restarted after its replica's promotion"
+
+    def fault_freeze(self):
+        m = self.cluster.masters_now()[2]
+        self.cluster.kill(m["port"], sig=19)  # SIGSTOP
+        if not self.cluster.wait_promoted(m["id"], 60):
+            self.cluster.cont(m["port"])
+            raise RuntimeError(f"no replica of frozen {m['port']} was promoted")
+        time.sleep(1)
+        self.cluster.cont(m["port"])
+        return f"SIGSTOP master :{m['port']} past node-timeout ({self.args.node_timeout} ms), then SIGCONT"
+
+    def fault_reshard(self):
+        ms = self.cluster.masters_now()
+        src, dst = ms[0], ms[1]
+        import subprocess
+        r = subprocess.run(["redis-cli", "--cluster", "reshard", f"127.0.0.1:{src['port']}",
+                            "--cluster-from", src["id"], "--cluster-to", dst["id"],
+                            "--cluster-slots", str(self.args.reshard_slots), "--cluster-yes",
+                            "--cluster-pipeline", "100"],
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            raise RuntimeError("reshard failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
+        return f"{self.args.reshard_slots} slots :{src['port']} -> :{dst['port']} (redis-cli --cluster reshard)"
+
+    def fault_restart(self):
+        # The rolling restart an operator does: each master hands over to its
+        # replica first (CLUSTER FAILOVER), then every node restarts in turn.
+        for m in self.cluster.masters_now():
+            rep = self.cluster.replica_of(m["id"])
+            if rep:
+                self.cluster.cli(rep["port"], "cluster", "failover")
+                deadline = time.time() + 30
+                while time.time() < deadline and self.cluster.replica_of(m["id"]) is not None and \
+                        not any(n["id"] == m["id"] and n["role"] == "replica" for n in self.cluster.nodes()):
+                    time.sleep(0.1)
+        for p in self.cluster.ports:
+            # SHUTDOWN writes the AOF out; a replica comes back and resyncs.
+            self.cluster.cli(p, "shutdown")
+            time.sleep(0.2)
+            self.cluster.restart(p)
+            if not self.cluster.wait_healthy(60):
+                raise RuntimeError(f"the cluster did not settle after restarting :{p}")
+        return "every node restarted in turn (masters hand over first: CLUSTER FAILOVER)"
+
+    def fault_cut(self):
+        m = self.cluster.masters_now()[0]
+        for _ in range(3):
+            self.proxies[m["port"]].cut()
+            time.sleep(1)
+        return f"service links to master :{m['port']} reset 3 times, 1 s apart"
+
+    def fault_stall(self):
+        m = self.cluster.masters_now()[0]
+        self.proxies[m["port"]].stall(self.args.stall_s)
+        time.sleep(self.args.stall_s)
+        return f"service links to master :{m['port']} stalled {self.args.stall_s} s (no bytes either way)"
+
+    def phase(self, name):
+        load = Load(self.service.port, self.service.token, self.args.rate, self.args.keys, f"chaos:{name}:{self.wait}")
+        done = threading.Event()
+        result = {}
+
+        def inject():
+            time.sleep(self.args.warmup_s)
+            result["t_fault"] = time.monotonic()
+            try:
+                result["what"] = getattr(self, "fault_" + name)()
+            except Exception as e:  # reported, and the run fails
+                result["error"] = str(e)
+            result["t_action_done"] = time.monotonic()
+            if not self.cluster.wait_healthy(90):
+                result["error"] = result.get("error", "") + " cluster not healthy after the fault"
+            done.set()
+
+        async def drive():
+            stop = asyncio.Event()
+
+            async def watch():
+                # Load runs until the fault is over and no call has failed for `settle_s`.
+                while True:
+                    await asyncio.sleep(0.2)
+                    now = time.monotonic()
+                    if done.is_set():
+                        fails = [c[1] for c in load.calls if not c[3]]
+                        quiet_since = max(fails) if fails else result["t_fault"]
+                        if now - max(quiet_since, result["t_action_done"]) >= self.args.settle_s:
+                            break
+                    if "t_fault" in result and now - result["t_fault"] > self.args.max_phase_s:
+                        break
+                stop.set()
+
+            threading.Thread(target=inject, daemon=True).start()
+            await asyncio.gather(load.run(stop_event=stop), watch())
+            counts = await load.verify()
+            load.pool.close()
+            return counts
+
+        found, lost, unacked = asyncio.run(drive())
+        self.last_load, self.t_fault = load, result.get("t_fault", 0)
+        s = load.summary()
+        t_fault = result.get("t_fault", 0)
+        recovery = max(0.0, s["last_fail_done"] - t_fault) if s["last_fail_done"] else 0.0
+        return {"fault": name, "wait": self.wait, "what": result.get("what", ""), "error": result.get("error"),
+                "calls": s["calls"], "failed": s["failed"], "longest_window_s": s["longest_window_s"],
+                "recovery_s": round(recovery, 2), "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
+                "p999_ms": s["p999_ms"], "max_ms": s["max_ms"], "stale_reads": load.stale_reads,
+                "acked_read_back": found, "lost": lost, "unacked_written": unacked,
+                "lost_examples": [(k, a, g, round(t - t_fault, 2)) for k, a, g, t in load.lost_detail[:5]]}
+
+
+def print_table(rows):
+    head = ["fault", "WAIT", "calls", "failed", "window s", "recovery s", "p99 ms", "p999 ms",
+            "acked+read", "lost", "unacked"]
+    print("  ".join(f"{h:>10}" for h in head))
+    for r in rows:
+        vals = [r["fault"], r["wait"], r["calls"], r["failed"], r["longest_window_s"], r["recovery_s"],
+                r["p99_ms"], r["p999_ms"], r["acked_read_back"], r["lost"], r["unacked_written"]]
+        print("  ".join(f"{v:>10}" for v in vals))
+    for r in rows:
+        print(f"- {r['fault']} (WAIT {r['wait']}): {r['what']}" + (f"  ERROR: {r['error']}" if r["error"] else ""))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--faults", default=",".join(FAULTS))
+    ap.add_argument("--wait", default="0,1", help="REDIS_WAIT_REPLICAS values to run, e.g. 1 or 0,1")
+    ap.add_argument("--rate", type=float, default=400, help="calls per second (constant)")
+    ap.add_argument("--keys", type=int, default=2000)
+    ap.add_argument("--node-timeout", type=int, default=3000)
+    ap.add_argument("--request-timeout-ms", type=int, default=2000)
+    ap.add_argument("--reshard-slots", type=int, default=2000)
+    ap.add_argument("--stall-s", type=float, default=4)
+    ap.add_argument("--warmup-s", type=float, default=3)
+    ap.add_argument("--settle-s", type=float, default=4)
+    ap.add_argument("--max-phase-s", type=float, default=120)
+    ap.add_argument("--no-proxy", action="store_true", help="the service talks to the nodes directly (no cut/stall)")
+    ap.add_argument("--short", action="store_true", help="the CI variant: lower rate, shorter phases")
+    ap.add_argument("--json", help="also write the rows to this file")
+    args = ap.parse_args()
+    args.binary = os.path.abspath(args.binary)
+    if args.short:
+        args.rate, args.keys, args.warmup_s, args.settle_s, args.stall_s = 150, 500, 2, 2, 3
+        args.node_timeout, args.reshard_slots = 2000, 500
+    faults = [f for f in args.faults.split(",") if f]
+    for f in faults:
+        if f not in FAULTS:
+            ap.error(f"unknown fault {f!r}; known: {', '.join(FAULTS)}")
+
+    rows = []
+    failed = False
+    for wait in [int(w) for w in args.wait.split(",")]:
+        run = Run(args, wait)
+        try:
+            run.start()
+            for f in faults:
+                row = run.phase(f)
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+                if row["error"] or (wait >= 1 and row["lost"] > 0):
+                    failed = True
+                if row["stale_reads"] and wait >= 1:
+                    print(f"note: {row['stale_reads']} reads during {f} saw an older value than acknowledged",
+                          flush=True)
+        except Exception as e:
+            print(f"chaos: {e}", file=sys.stderr)
+            if run.service:
+                print(run.service.read_log(), file=sys.stderr)
+            failed = True
+        finally:
+            run.stop()
+    print_table(rows)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

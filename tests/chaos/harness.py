@@ -1,0 +1,494 @@
+"""Shared parts of the chaos and soak runs: a local Redis Cluster made by
+scripts/redis-cluster, loopback TCP proxies in front of its nodes (to cut and
+stall the service's links), the service itself, and a constant-rate HTTP load
+that records every call.
+
+Latency is measured from the moment a call was due, not from when it was
+sent, so a stalled service shows as the wait it causes callers (no
+coordinated omission). Everything binds 127.0.0.1."""
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_base_port(count):
+    """A base port with `count` consecutive free ports and free bus ports (+10000)."""
+    for base in range(21000, 29000, 50):
+        ok = True
+        for p in list(range(base, base + count)) + list(range(base + 10000, base + 10000 + count)):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no free range of loopback ports for the cluster")
+
+
+def percentile(values, q):
+    if not values:
+        return 0.0
+    v = sorted(values)
+    return v[min(len(v) - 1, int(q * len(v)))]
+
+
+class Cluster:
+    """3 masters + 3 replicas from scripts/redis-cluster, in a temp dir."""
+
+    def __init__(self, node_timeout=2000, masters=3, replicas=1):
+        self.count = masters * (1 + replicas)
+        self.base = free_base_port(self.count)
+        self.dir = tempfile.mkdtemp(prefix="yooni-chaos-")
+        self.node_timeout = node_timeout
+        self.masters, self.replicas = masters, replicas
+
+    @property
+    def ports(self):
+        return list(range(self.base, self.base + self.count))
+
+    def script(self, *args):
+        return subprocess.run([os.path.join(REPO, "scripts", "redis-cluster"), *args, "--port", str(self.base),
+                               "--dir", self.dir], capture_output=True, text=True, timeout=180)
+
+    def start(self):
+        r = self.script("start", "--masters", str(self.masters), "--replicas", str(self.replicas),
+                        "--node-timeout", str(self.node_timeout))
+        if r.returncode != 0:
+            raise RuntimeError("redis-cluster start failed:\n" + r.stdout + r.stderr)
+
+    def stop(self):
+        for p in self.ports:
+            self.cont(p)
+        self.script("stop", "--clean")
+
+    def cli(self, port, *args, timeout=5):
+        r = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=timeout)
+        return r.stdout.strip()
+
+    def pid(self, port):
+        try:
+            with open(os.path.join(self.dir, str(port), "redis.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def nodes(self, via=None):
+        """[{id, port, role, master_id, slots, fail}] as one live node sees them."""
+        for p in ([via] if via else []) + self.ports:
+            try:
+                text = self.cli(p, "cluster", "nodes", timeout=2)
+            except subprocess.TimeoutExpired:
+                continue
+            if not text or "ERR" in text or "Could not connect" in text:
+                continue
+            out = []
+            for line in text.splitlines():
+                f = line.split()
+                if len(f) < 8:
+                    continue
+                out.append({"id": f[0], "port": int(f[1].split("@")[0].rsplit(":", 1)[1]),
+                            "role": "master" if "master" in f[2] else "replica",
+                            "master_id": None if f[3] == "-" else f[3],
+                            "fail": "fail" in f[2].split(",") or "fail?" in f[2].split(","),
+                            "slots": [s for s in f[8:] if not s.startswith("[")]})
+            return out
+        return []
+
+    def masters_now(self):
+        return [n for n in self.nodes() if n["role"] == "master" and n["slots"] and not n["fail"]]
+
+    def replica_of(self, master_id):
+        for n in self.nodes():
+            if n["master_id"] == master_id and not n["fail"]:
+                return n
+        return None
+
+    def kill(self, port, sig=signal.SIGKILL):
+        pid = self.pid(port)
+        if pid:
+            os.kill(pid, sig)
+
+    def cont(self, port):
+        pid = self.pid(port)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    def restart(self, port):
+        """Starts a stopped node again from its own config (nodes.conf and AOF kept)."""
+        conf = os.path.join(self.dir, str(port), "redis.conf")
+        subprocess.run(["redis-server", conf], check=True, capture_output=True, timeout=10)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.cli(port, "ping", timeout=2) == "PONG":
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"node {port} did not restart")
+
+    def healthy(self):
+        """Every node up, cluster_state ok everywhere, 3 masters with slots, every replica linked."""
+        for p in self.ports:
+            try:
+                info = self.cli(p, "cluster", "info", timeout=2)
+            except subprocess.TimeoutExpired:
+                return False
+            if "cluster_state:ok" not in info:
+                return False
+        nodes = self.nodes()
+        if any(n["fail"] for n in nodes) or len(nodes) != self.count:
+            return False
+        if len([n for n in nodes if n["role"] == "master" and n["slots"]]) != self.masters:
+            return False
+        for n in nodes:
+            if n["role"] == "replica":
+                try:
+                    rep = self.cli(n["port"], "info", "replication", timeout=2)
+                except subprocess.TimeoutExpired:
+                    return False
+                if "master_link_status:up" not in rep:
+                    return False
+        return True
+
+    def wait_healthy(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.healthy():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def wait_promoted(self, dead_id, timeout=60):
+        """Until the dead master's slots are served by another node."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            view = self.nodes()
+            dead = next((n for n in view if n["id"] == dead_id), None)
+            if dead is not None and (dead["role"] == "replica" or not dead["slots"]):
+                return True
+            time.sleep(0.1)
+        return False
+
+
+class Proxy:
+    """A loopback TCP proxy in front of one node, on its own thread and loop.
+    cut() resets every connection through it; stall(s) stops forwarding in
+    both directions for s seconds (bytes wait, nothing is lost)."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self.links = set()
+        self.resume = None
+        self.started = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.started.wait(5)
+
+    def _run(self):
+        asyncio.set_event_loop(self.loop)
+        self.resume = asyncio.Event()
+        self.resume.set()
+        self.server = self.loop.run_until_complete(
+            asyncio.start_server(self._client, "127.0.0.1", self.port, reuse_address=True))
+        self.started.set()
+        self.loop.run_forever()
+
+    async def _pipe(self, reader, writer):
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                await self.resume.wait()
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError, asyncio.CancelledError):
+            pass
+        finally:
+            try:
+                writer.close()
+            except Exception:
+                pass
+
+    async def _client(self, creader, cwriter):
+        try:
+            sreader, swriter = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            cwriter.close()
+            return
+        link = (cwriter, swriter)
+        self.links.add(link)
+        try:
+            await asyncio.gather(self._pipe(creader, swriter), self._pipe(sreader, cwriter))
+        finally:
+            self.links.discard(link)
+
+    def cut(self):
+        def reset():
+            for cw, sw in list(self.links):
+                for w in (cw, sw):
+                    sock = w.get_extra_info("socket")
+                    if sock is not None:
+                        try:
+                            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                        except OSError:
+                            pass
+                    w.transport.abort()
+            self.links.clear()
+        self.loop.call_soon_threadsafe(reset)
+
+    def stall(self, seconds):
+        self.loop.call_soon_threadsafe(self.resume.clear)
+        self.loop.call_soon_threadsafe(lambda: self.loop.call_later(seconds, self.resume.set))
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+class Service:
+    """The real yooni-cache binary, in an empty working directory (no .env)."""
+
+    def __init__(self, binary, env_extra):
+        self.port = free_port()
+        self.token = "chaos-admin-" + secrets.token_hex(12)
+        self.dir = tempfile.mkdtemp(prefix="yooni-chaos-svc-")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOST": "127.0.0.1", "PORT": str(self.port),
+               "SECRET_KEY": secrets.token_hex(32), "API_TOKENS": f"chaos:admin:{self.token}",
+               "LOG_LEVEL": "warning"}
+        env.update(env_extra)
+        self.log = open(os.path.join(self.dir, "service.log"), "wb")
+        self.proc = subprocess.Popen([binary, "serve"], env=env, cwd=self.dir, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("the service exited:\n" + self.read_log())
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except Exception:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the service did not become ready:\n" + self.read_log())
+
+    def read_log(self):
+        self.log.flush()
+        with open(os.path.join(self.dir, "service.log"), "rb") as f:
+            return f.read().decode(errors="replace")[-4000:]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def pid(self):
+        return self.proc.pid
+
+
+class HttpPool:
+    """Keep-alive HTTP/1.1 connections for asyncio; one request per connection at a time."""
+
+    def __init__(self, port, token):
+        self.port, self.token = port, token
+        self.idle = []
+
+    async def request(self, method, path, body=None, timeout=10.0):
+        conn = self.idle.pop() if self.idle else None
+        if conn is None:
+            conn = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), timeout)
+        reader, writer = conn
+        payload = b"" if body is None else body.encode()
+        head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode()
+        try:
+            writer.write(head + payload)
+            status, data = await asyncio.wait_for(self._read(reader), timeout)
+        except BaseException:
+            writer.close()
+            raise
+        self.idle.append(conn)
+        return status, data
+
+    @staticmethod
+    async def _read(reader):
+        line = await reader.readline()
+        if not line:
+            raise ConnectionError("closed")
+        status = int(line.split()[1])
+        length = 0
+        while True:
+            h = await reader.readline()
+            if h in (b"\r\n", b""):
+                break
+            k, _, v = h.decode().partition(":")
+            if k.lower() == "content-length":
+                length = int(v)
+        data = await reader.readexactly(length) if length else b""
+        return status, data
+
+    def close(self):
+        for _, w in self.idle:
+            w.close()
+        self.idle.clear()
+
+
+class Load:
+    """Constant-rate calls: writes of increasing sequence numbers and reads,
+    over `keys` keys (antirez's consistency test, over the HTTP API)."""
+
+    def __init__(self, port, token, rate, keys, prefix, write_share=0.5, timeout=10.0):
+        self.pool = HttpPool(port, token)
+        self.rate, self.keys, self.prefix = rate, keys, prefix
+        self.write_share, self.timeout = write_share, timeout
+        self.calls = []            # (due, done, kind, ok)
+        self.attempted = [0] * keys  # highest sequence number sent per key
+        self.acked = [0] * keys      # highest sequence number acknowledged per key
+        self.busy = [False] * keys   # a write in flight (one per key at a time)
+        self.acked_at = [0.0] * keys  # when the highest acknowledged write was answered
+        self.lost_detail = []        # (key, acknowledged, read back, acknowledged at)
+        self.sent_at = [0.0] * keys
+        self.stale_reads = 0
+        self.running = False
+
+    def key(self, i):
+        return f"{self.prefix}:{i}"
+
+    async def _write(self, due, i):
+        self.busy[i] = True
+        seq = self.attempted[i] + 1
+        self.attempted[i] = seq
+        ok = False
+        try:
+            status, _ = await self.pool.request("PUT", f"/api/v1/cache/{self.key(i)}?ttl=0",
+                                                json.dumps({"seq": seq}), self.timeout)
+            ok = status == 200
+            if ok and seq > self.acked[i]:
+                self.acked[i] = seq
+                self.acked_at[i] = time.monotonic()
+                self.sent_at[i] = due
+        except Exception:
+            pass
+        finally:
+            self.busy[i] = False
+        self.calls.append((due, time.monotonic(), "w", ok))
+
+    async def _read(self, due, i):
+        floor = self.acked[i]
+        ok = False
+        try:
+            status, data = await self.pool.request("GET", f"/api/v1/cache/{self.key(i)}", None, self.timeout)
+            ok = status in (200, 404)
+            if status == 200 and json.loads(data)["seq"] < floor:
+                self.stale_reads += 1
+            elif status == 404 and floor > 0:
+                self.stale_reads += 1
+        except Exception:
+            pass
+        self.calls.append((due, time.monotonic(), "r", ok))
+
+    async def run(self, seconds=None, stop_event=None):
+        self.running = True
+        start = time.monotonic()
+        tasks = set()
+        n = 0
+        wi = 0
+        ri = 0
+        while True:
+            due = start + n / self.rate
+            if seconds is not None and due - start >= seconds:
+                break
+            if stop_event is not None and stop_event.is_set():
+                break
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            n += 1
+            if (n * 7919) % 100 < self.write_share * 100:
+                for _ in range(self.keys):
+                    wi = (wi + 1) % self.keys
+                    if not self.busy[wi]:
+                        break
+                t = asyncio.create_task(self._write(due, wi))
+            else:
+                ri = (ri + 37) % self.keys
+                t = asyncio.create_task(self._read(due, ri))
+            tasks.add(t)
+            t.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self.running = False
+
+    async def verify(self):
+        """Reads every key back: (acknowledged and read back, lost, written though not acknowledged)."""
+        found = lost = unacked = 0
+        for lo in range(0, self.keys, 200):
+            keys = [self.key(i) for i in range(lo, min(self.keys, lo + 200))]
+            for attempt in range(20):
+                try:
+                    status, data = await self.pool.request("POST", "/api/v1/batch/get", json.dumps({"keys": keys}), 10)
+                    if status == 200:
+                        break
+                except Exception:
+                    pass
+                await asyncio.sleep(0.5)
+            else:
+                raise RuntimeError("could not read the keys back")
+            values = json.loads(data)["values"]
+            for j, k in enumerate(keys):
+                i = lo + j
+                got = values.get(k, {}).get("seq", 0) if isinstance(values.get(k), dict) else 0
+                if got < self.acked[i]:
+                    lost += 1
+                    self.lost_detail.append((k, self.acked[i], got, self.acked_at[i]))
+                elif got > self.acked[i]:
+                    unacked += 1
+                elif got > 0:
+                    found += 1
+        return found, lost, unacked
+
+    def summary(self, since=None):
+        calls = [c for c in self.calls if since is None or c[0] >= since]
+        failed = sorted((c for c in calls if not c[3]), key=lambda c: c[0])
+        # Failure windows: failed calls closer than 1 s to one another form one window.
+        longest = 0.0
+        last_fail_done = None
+        if failed:
+            w_start, w_end = failed[0][0], failed[0][1]
+            for due, done, _, _ in failed[1:]:
+                if due - w_end > 1.0:
+                    longest = max(longest, w_end - w_start)
+                    w_start = due
+                w_end = max(w_end, done)
+            longest = max(longest, w_end - w_start)
+            last_fail_done = max(c[1] for c in failed)
+        lat = [(done - due) * 1000 for due, done, _, _ in calls]
+        return {"calls": len(calls), "failed": len(failed), "longest_window_s": round(longest, 2),
+                "last_fail_done": last_fail_done,
+                "p50_ms": round(percentile(lat, 0.50), 2), "p99_ms": round(percentile(lat, 0.99), 2),
+                "p999_ms": round(percentile(lat, 0.999), 2), "max_ms": round(max(lat) if lat else 0, 1)}
