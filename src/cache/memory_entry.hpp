@@ -101,11 +101,18 @@ inline Entry* allocate_entry(std::string_view key, std::string_view value, std::
     return e;
 }
 
+// Room malloc's rounding leaves at the end of a block (glibc: under 24 bytes).
+inline constexpr std::size_t kInPlaceSlackBytes = 32;
+
 // The block already holds the new value when the length format stays and
 // malloc's rounding left room; then a set rewrites instead of reallocating.
+// Not when the block is much larger than the new value needs: a key once
+// holding a large value would keep its large block for every small value
+// after it, memory the store's byte count (and so its bound) does not see.
 inline bool fits_in_place(Entry* e, std::size_t key_bytes, std::size_t value_bytes) {
-    return e->large() == !is_small(key_bytes, value_bytes) &&
-           malloc_usable_size(e) >= block_bytes(key_bytes, value_bytes);
+    const std::size_t need = block_bytes(key_bytes, value_bytes);
+    const std::size_t have = malloc_usable_size(e);
+    return e->large() == !is_small(key_bytes, value_bytes) && have >= need && have - need < kInPlaceSlackBytes;
 }
 
 }  // namespace yooni::cache::detail

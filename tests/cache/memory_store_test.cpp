@@ -305,5 +305,33 @@ TEST(MemoryStore, PerEntryMemoryBesideKeyAndValueIsAtMost64Bytes) {
     EXPECT_LE(overhead, 64.0);
 }
 
+// A key that once held a large value must not keep its large block when a
+// small value replaces it: the byte count (and the bound) would not see that
+// memory. Found by the soak run (RSS grew while the store's bytes fell).
+TEST(MemoryStore, ShrinkingValuesGiveTheirMemoryBack) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "sanitizer allocators keep their own books";
+#endif
+    constexpr std::size_t kEntries = 10'000;
+    MemoryStore store{kRoomy};
+    const auto used = [] {
+        const auto m = mallinfo2();
+        return m.uordblks + m.hblkhd;
+    };
+    char key[32];
+    const auto base = used();
+    for (std::size_t i = 0; i < kEntries; ++i) {
+        std::snprintf(key, sizeof key, "product:%012zu", i);
+        ASSERT_TRUE(store.set(key, std::string(2000, 'v'), 1h));
+    }
+    for (std::size_t i = 0; i < kEntries; ++i) {
+        std::snprintf(key, sizeof key, "product:%012zu", i);
+        ASSERT_TRUE(store.set(key, std::string(100, 's'), 1h));
+    }
+    const double per_entry = static_cast<double>(used() - base) / kEntries;
+    std::printf("after shrinking 2000-byte values to 100: %.1f bytes per entry\n", per_entry);
+    EXPECT_LE(per_entry, 20.0 + 100.0 + 64.0);
+}
+
 }  // namespace
 }  // namespace yooni::cache
