@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <bitset>
 #include <charconv>
 
 namespace yooni::redis {
@@ -52,15 +53,15 @@ std::optional<std::uint16_t> parse_slot(std::string_view text) {
     return static_cast<std::uint16_t>(*slot);
 }
 
-// "42" or "0-5460": the number of slots it names, or nullopt when malformed.
-std::optional<std::size_t> slot_range_size(std::string_view token) {
+// "42" or "0-5460": its first and last slot, or nullopt when malformed.
+std::optional<std::pair<std::uint16_t, std::uint16_t>> slot_range(std::string_view token) {
     const auto dash = token.find('-');
     const auto first = parse_slot(token.substr(0, dash));
     if (!first) return std::nullopt;
-    if (dash == std::string_view::npos) return 1;
+    if (dash == std::string_view::npos) return std::pair{*first, *first};
     const auto last = parse_slot(token.substr(dash + 1));
     if (!last || *last < *first) return std::nullopt;
-    return static_cast<std::size_t>(*last - *first + 1);
+    return std::pair{*first, *last};
 }
 
 bool has(const std::vector<std::string>& flags, std::string_view flag) {
@@ -69,7 +70,9 @@ bool has(const std::vector<std::string>& flags, std::string_view flag) {
 
 // A slot token: a range, or a migration marker "[slot->-id]" / "[slot-<-id]".
 // Returns the problem, empty when the token was taken.
-std::string_view add_slot_token(ClusterNodeInfo& node, std::string_view token) {
+// `owned` holds the node's slots so far: a slot listed twice is refused (the
+// count would otherwise pass 16384).
+std::string_view add_slot_token(ClusterNodeInfo& node, std::bitset<kSlotCount>& owned, std::string_view token) {
     if (token.front() == '[') {
         if (token.size() < 2 || token.back() != ']') return "migration marker without ']'";
         const auto marker = token.substr(1, token.size() - 2);
@@ -84,10 +87,14 @@ std::string_view add_slot_token(ClusterNodeInfo& node, std::string_view token) {
         }
         return "migration marker is not [slot->-id] or [slot-<-id]";
     }
-    const auto count = slot_range_size(token);
-    if (!count) return "slot is not N or N-M within 0..16383";
+    const auto range = slot_range(token);
+    if (!range) return "slot is not N or N-M within 0..16383";
+    for (std::size_t slot = range->first; slot <= range->second; ++slot) {
+        if (owned.test(slot)) return "slot listed twice for one node";
+        owned.set(slot);
+    }
     node.slots.emplace_back(token);
-    node.slot_count += *count;
+    node.slot_count += static_cast<std::size_t>(range->second - range->first) + 1;
     return {};
 }
 
@@ -155,8 +162,9 @@ boost::system::result<std::vector<ClusterNodeInfo>, ParseError> parse_cluster_no
         }
         node.link_state = fields[7];
 
+        std::bitset<kSlotCount> owned;
         for (std::size_t i = kFixedFields; i < fields.size(); ++i) {
-            if (const auto problem = add_slot_token(node, fields[i]); !problem.empty()) {
+            if (const auto problem = add_slot_token(node, owned, fields[i]); !problem.empty()) {
                 return line_error(kWhat, number, line, problem);
             }
         }
