@@ -314,14 +314,33 @@ class Service:
 class HttpPool:
     """Keep-alive HTTP/1.1 connections for asyncio; one request per connection at a time."""
 
-    def __init__(self, port, token):
+    def __init__(self, port, token, max_connections=None):
         self.port, self.token = port, token
         self.idle = []
+        # A bound keeps the client's own descriptors flat (the soak counts the
+        # service's); a call waiting for a free connection is still timed from
+        # when it was due.
+        self.slots = asyncio.Semaphore(max_connections) if max_connections else None
+        self.stale_retries = 0
 
     async def request(self, method, path, body=None, timeout=10.0):
-        conn = self.idle.pop() if self.idle else None
-        if conn is None:
-            conn = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), timeout)
+        if self.slots is None:
+            return await self._request(method, path, body, timeout)
+        async with self.slots:
+            return await self._request(method, path, body, timeout)
+
+    async def _request(self, method, path, body, timeout):
+        if self.idle:
+            # A kept-alive connection the server closed meanwhile fails before
+            # any answer: send again on a new one, as HTTP clients do.
+            try:
+                return await self._send(self.idle.pop(), method, path, body, timeout)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.stale_retries += 1
+        conn = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), timeout)
+        return await self._send(conn, method, path, body, timeout)
+
+    async def _send(self, conn, method, path, body, timeout):
         reader, writer = conn
         payload = b"" if body is None else body.encode()
         head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.token}\r\n"

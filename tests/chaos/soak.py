@@ -12,11 +12,13 @@ was due.
 """
 import argparse
 import asyncio
+import collections
 import json
 import os
 import random
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Cluster, HttpPool, Service, percentile  # noqa: E402
@@ -55,7 +57,8 @@ class Mixed:
     8% batch gets of 20 keys, 5% deletes, 2% batch sets of 10, over a bounded keyspace."""
 
     def __init__(self, port, token, rate, keys):
-        self.pool = HttpPool(port, token)
+        self.pool = HttpPool(port, token, max_connections=32)
+        self.failures = collections.Counter()  # status or exception name -> count
         self.rate, self.keys = rate, keys
         self.lat = []
         self.failed = 0
@@ -74,7 +77,7 @@ class Mixed:
                 ok = status in (200, 404)
             elif r < 0.85:
                 body = self.big if self.rng.random() < 0.33 else json.dumps({"id": self.rng.randrange(10**6)})
-                status, _ = await self.pool.request("PUT", f"/api/v1/cache/{self.key()}?ttl=600", body)
+                status, _ = await self.pool.request("PUT", f"/api/v1/cache/{self.key()}?ttl=3600", body)
                 ok = status == 200
             elif r < 0.93:
                 keys = [self.key() for _ in range(20)]
@@ -87,13 +90,27 @@ class Mixed:
                 items = [{"key": self.key(), "value": {"n": i}} for i in range(10)]
                 status, _ = await self.pool.request("POST", "/api/v1/batch/set", json.dumps({"items": items}))
                 ok = status == 200
-        except Exception:
+            if not ok:
+                self.failures[str(status)] += 1
+        except Exception as e:
             ok = False
+            self.failures[type(e).__name__] += 1
         self.calls += 1
         self.failed += 0 if ok else 1
         self.lat.append((time.monotonic() - due) * 1000)
 
+    async def prefill(self):
+        """Every key written once, a third of them large, so that memory
+        measures the service, not a keyspace still filling up."""
+        for lo in range(0, self.keys, 100):
+            items = [{"key": f"soak:{i}", "value": json.loads(self.big) if i % 3 == 0 else {"id": i}, "ttl": 3600}
+                     for i in range(lo, min(self.keys, lo + 100))]
+            status, _ = await self.pool.request("POST", "/api/v1/batch/set", json.dumps({"items": items}), 30)
+            if status != 200:
+                raise RuntimeError(f"prefill answered {status}")
+
     async def run(self, seconds, sample, every=10.0):
+        await self.prefill()
         start = time.monotonic()
         tasks = set()
         n = 0
@@ -130,6 +147,13 @@ def soak(args, backend):
 
         def sample(t):
             row = {"t": round(t, 1), "rss_kib": rss_kib(service.pid()), "fds": fd_count(service.pid())}
+            if not cluster:
+                # What the store itself holds, to tell data from allocator growth.
+                req = urllib.request.Request(f"http://127.0.0.1:{service.port}/api/v1/monitoring/health/detailed",
+                                             headers={"Authorization": f"Bearer {service.token}"})
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    details = json.load(r)["cache"]["details"]
+                row["entries"], row["store_kib"] = details["entries"], details["bytes"] // 1024
             if cluster:
                 row["connected_clients"] = [
                     int(next((ln.split(":")[1] for ln in cluster.cli(p, "info", "clients").splitlines()
@@ -153,6 +177,7 @@ def soak(args, backend):
             "clients_min": min(clients), "clients_max": max(clients),
             "p50_ms": round(percentile(load.lat, 0.5), 2), "p99_ms": round(percentile(load.lat, 0.99), 2),
             "p999_ms": round(percentile(load.lat, 0.999), 2), "samples": len(samples),
+            "failures": dict(load.failures),
         }
     finally:
         service.stop()
