@@ -178,6 +178,8 @@ def soak(args, backend):
             "p50_ms": round(percentile(load.lat, 0.5), 2), "p99_ms": round(percentile(load.lat, 0.99), 2),
             "p999_ms": round(percentile(load.lat, 0.999), 2), "samples": len(samples),
             "failures": dict(load.failures),
+            # Kept-alive connections the service had closed (idle timeout), sent again.
+            "client_stale_retries": load.pool.stale_retries,
         }
     finally:
         service.stop()
