@@ -18,7 +18,7 @@ const std::vector<VariableDoc>& variables() {
         {"REDIS_PORT", "6379", "single Redis port, 1..65535", false},
         {"REDIS_DB", "0", "single Redis database number, 0..15", false},
         {"REDIS_PASSWORD", "", "single Redis AUTH password", true},
-        {"REDIS_SSL", "false", "TLS to the single Redis given by REDIS_HOST", false},
+        {"REDIS_SSL", "false", "TLS to Redis: the single Redis given by REDIS_HOST, or every node of the cluster", false},
         {"REDIS_POOL_SIZE", "10", "accepted for compatibility, 1..1000; unused: each worker thread keeps one pipelined connection per node", false},
         {"REDIS_FALLBACK_TO_MEMORY", "false", "serve from process memory when Redis is unreachable at start (the Python system's silent fallback)", false},
         {"REDIS_CLUSTER_USERNAME", "", "ACL user of the cluster nodes (e.g. ElastiCache RBAC); empty = the default user", false},
