@@ -99,24 +99,30 @@ class Run:
         return f"{self.args.reshard_slots} slots :{src['port']} -> :{dst['port']} (redis-cli --cluster reshard)"
 
     def fault_restart(self):
-        # The rolling restart an operator does: each master hands over to its
-        # replica first (CLUSTER FAILOVER), then every node restarts in turn.
-        for m in self.cluster.masters_now():
-            rep = self.cluster.replica_of(m["id"])
-            if rep:
+        # The rolling restart an operator does: node by node, a master first
+        # hands its slots to its replica (CLUSTER FAILOVER), then restarts.
+        for p in self.cluster.ports:
+            me = next((n for n in self.cluster.nodes() if n["port"] == p), None)
+            if me and me["role"] == "master" and me["slots"]:
+                rep = self.cluster.replica_of(me["id"])
+                if rep is None:
+                    raise RuntimeError(f"master :{p} has no replica to hand over to")
                 self.cluster.cli(rep["port"], "cluster", "failover")
                 deadline = time.time() + 30
-                while time.time() < deadline and self.cluster.replica_of(m["id"]) is not None and \
-                        not any(n["id"] == m["id"] and n["role"] == "replica" for n in self.cluster.nodes()):
+                while time.time() < deadline:
+                    now = next((n for n in self.cluster.nodes() if n["port"] == p), None)
+                    if now and now["role"] == "replica":
+                        break
                     time.sleep(0.1)
-        for p in self.cluster.ports:
-            # SHUTDOWN writes the AOF out; a replica comes back and resyncs.
+                else:
+                    raise RuntimeError(f"the replica of :{p} did not take over")
+            # SHUTDOWN writes the AOF out; the node comes back as a replica and resyncs.
             self.cluster.cli(p, "shutdown")
             time.sleep(0.2)
             self.cluster.restart(p)
             if not self.cluster.wait_healthy(60):
                 raise RuntimeError(f"the cluster did not settle after restarting :{p}")
-        return "every node restarted in turn (masters hand over first: CLUSTER FAILOVER)"
+        return "every node restarted in turn, a master after handing over to its replica (CLUSTER FAILOVER)"
 
     def fault_cut(self):
         m = self.cluster.masters_now()[0]
