@@ -7,6 +7,7 @@ Latency is measured from the moment a call was due, not from when it was
 sent, so a stalled service shows as the wait it causes callers (no
 coordinated omission). Everything binds 127.0.0.1."""
 import asyncio
+import collections
 import json
 import os
 import secrets
@@ -316,7 +317,9 @@ class HttpPool:
 
     def __init__(self, port, token, max_connections=None):
         self.port, self.token = port, token
-        self.idle = []
+        # Used in turn (oldest idle first), so none sits idle long enough for
+        # the service's keep-alive timeout to close it.
+        self.idle = collections.deque()
         # A bound keeps the client's own descriptors flat (the soak counts the
         # service's); a call waiting for a free connection is still timed from
         # when it was due.
@@ -334,7 +337,7 @@ class HttpPool:
             # A kept-alive connection the server closed meanwhile fails before
             # any answer: send again on a new one, as HTTP clients do.
             try:
-                return await self._send(self.idle.pop(), method, path, body, timeout)
+                return await self._send(self.idle.popleft(), method, path, body, timeout)
             except (ConnectionError, asyncio.IncompleteReadError):
                 self.stale_retries += 1
         conn = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), timeout)

@@ -109,7 +109,14 @@ class Mixed:
             if status != 200:
                 raise RuntimeError(f"prefill answered {status}")
 
+    async def open_connections(self, n=32):
+        """All the client's connections opened at once, before anything is
+        measured: the service's descriptors and per-connection memory then stay
+        what they are, and any growth is the service's own."""
+        await asyncio.gather(*(self.pool.request("GET", "/livez") for _ in range(n)))
+
     async def run(self, seconds, sample, every=10.0):
+        await self.open_connections()
         await self.prefill()
         start = time.monotonic()
         tasks = set()
