@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -88,7 +89,6 @@ class Run:
     def fault_reshard(self):
         ms = self.cluster.masters_now()
         src, dst = ms[0], ms[1]
-        import subprocess
         r = subprocess.run(["redis-cli", "--cluster", "reshard", f"127.0.0.1:{src['port']}",
                             "--cluster-from", src["id"], "--cluster-to", dst["id"],
                             "--cluster-slots", str(self.args.reshard_slots), "--cluster-yes",
@@ -178,7 +178,6 @@ class Run:
             return counts
 
         found, lost, unacked = asyncio.run(drive())
-        self.last_load, self.t_fault = load, result.get("t_fault", 0)
         s = load.summary()
         t_fault = result.get("t_fault", 0)
         recovery = max(0.0, s["last_fail_done"] - t_fault) if s["last_fail_done"] else 0.0

@@ -394,7 +394,6 @@ class Load:
         self.busy = [False] * keys   # a write in flight (one per key at a time)
         self.acked_at = [0.0] * keys  # when the highest acknowledged write was answered
         self.lost_detail = []        # (key, acknowledged, read back, acknowledged at)
-        self.sent_at = [0.0] * keys
         self.stale_reads = 0
         self.running = False
 
@@ -413,7 +412,6 @@ class Load:
             if ok and seq > self.acked[i]:
                 self.acked[i] = seq
                 self.acked_at[i] = time.monotonic()
-                self.sent_at[i] = due
         except Exception:
             pass
         finally:
