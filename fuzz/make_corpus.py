@@ -91,6 +91,8 @@ def main():
           "SECRET_KEY=${HOME}-0123456789abcdef0123456789\nAPI_TOKENS=ops:admin:tok-0123456789\n")
     write("settings", "url", "REDIS_URL=rediss://user:p%40ss@cache.example:6380/2?ssl_cert_reqs=required\n"
           "CACHE_TTL_SECONDS=300\nCACHE_COMPRESSION_THRESHOLD=1024\n# comment\nexport PORT=${PORT:-8000}\n")
+    write("settings", "passwords", "REDIS_PASSWORD=single-node-password-01\nREDIS_CLUSTER_PASSWORD=cluster-password-0002\n"
+          "REDIS_CLUSTER_USERNAME=ops\nREDIS_WAIT_REPLICAS=1\n")
     write("settings", "quotes", "A=\"multi\\nline\"\nB='single $X'\nC=plain # trailing\nHTTP_MAX_CONNECTIONS=100\n")
 
     for i, u in enumerate(["redis://localhost:6379/0", "rediss://default:secret-pw@[::1]:6380/3",
