@@ -6,6 +6,8 @@
 
 #include "config/text.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -240,13 +242,6 @@ private:
     Environment result_;
 };
 
-bool is_known(std::string_view name) {
-    for (const auto& doc : variables()) {
-        if (iequals(doc.name, name)) return true;
-    }
-    return false;
-}
-
 }  // namespace
 
 Environment parse_dotenv(std::string_view text, const std::map<std::string, std::string>& process_env) {
@@ -268,6 +263,59 @@ std::map<std::string, std::string> process_environment() {
     std::map<std::string, std::string> all;
     for (auto& [name, value] : process_environment_in_order()) all[name] = std::move(value);
     return all;
+}
+
+bool is_known(std::string_view name) {
+    for (const auto& doc : variables()) {
+        if (iequals(doc.name, name)) return true;
+    }
+    return false;
+}
+
+namespace {
+
+// Levenshtein distance of the upper-cased names, given up above `limit`.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+    if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return limit + 1;
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        std::size_t best = row[0];
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const bool same = std::toupper(static_cast<unsigned char>(a[i - 1])) ==
+                              std::toupper(static_cast<unsigned char>(b[j - 1]));
+            const std::size_t next = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+            diagonal = row[j];
+            row[j] = next;
+            best = std::min(best, next);
+        }
+        if (best > limit) return limit + 1;
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+std::optional<std::string> closest_variable(std::string_view name) {
+    if (name.size() < 4 || is_known(name)) return std::nullopt;
+    const std::size_t limit = name.size() >= 8 ? 2 : 1;
+    std::optional<std::string> closest;
+    std::size_t closest_distance = limit + 1;
+    bool tie = false;
+    for (const auto& doc : variables()) {
+        const auto d = edit_distance(name, doc.name, limit);
+        if (d < closest_distance) {
+            closest = doc.name;
+            closest_distance = d;
+            tie = false;
+        } else if (d == closest_distance && d <= limit) {
+            tie = true;
+        }
+    }
+    if (tie) return std::nullopt;
+    return closest;
 }
 
 }  // namespace detail
@@ -296,9 +344,11 @@ Environment read_environment(const std::string& dotenv_dir) {
 
     // pydantic-settings with case_sensitive=False lowers every name of
     // os.environ, so `redis_url` counts; among spellings of one name the
-    // last in the environment wins there, and here.
+    // last in the environment wins there, and here. A name one slip away from
+    // a setting's is kept too, for load() to list: a typo in a deployment's
+    // environment is otherwise silently a default.
     for (const auto& [name, value] : in_order) {
-        if (detail::is_known(name)) environment.env[detail::to_upper(name)] = value;
+        if (detail::is_known(name) || detail::closest_variable(name)) environment.env[detail::to_upper(name)] = value;
     }
     return environment;
 }

@@ -5,6 +5,7 @@
 #include "yooni/config/settings.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,5 +23,13 @@ Environment parse_dotenv(std::string_view text, const std::map<std::string, std:
 // expansion above.
 std::vector<std::pair<std::string, std::string>> process_environment_in_order();
 std::map<std::string, std::string> process_environment();
+
+// Whether `name` is a setting's name (case ignored, as pydantic-settings does).
+bool is_known(std::string_view name);
+
+// The setting an unknown name is most likely a misspelling of: at most one
+// letter added, dropped or changed (two for names of 8 characters or more),
+// case ignored. None when no setting is that close, or two are equally close.
+std::optional<std::string> closest_variable(std::string_view name);
 
 }  // namespace yooni::config::detail

@@ -1,5 +1,6 @@
 // load(): every variable of settings.hpp, checked in the order of
 // variables(); the first bad one stops the start with a ConfigError.
+#include "config/dotenv.hpp"
 #include "config/reader.hpp"
 #include "config/static_tokens.hpp"
 #include "config/redis_url.hpp"
@@ -277,12 +278,13 @@ LoadedSettings load(const Environment& environment) {
     for (const auto& doc : variables()) loaded.sources.try_emplace(doc.name, Source::default_value);
 
     for (const auto& [name, line] : environment.dotenv_lines) {
-        bool known = false;
-        for (const auto& doc : variables()) known = known || detail::iequals(doc.name, name);
-        if (!known) loaded.unknown_dotenv.emplace_back(name, line);
+        if (!detail::is_known(name)) loaded.unknown_dotenv.emplace_back(name, line);
     }
     std::sort(loaded.unknown_dotenv.begin(), loaded.unknown_dotenv.end(),
               [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (const auto& [name, value] : environment.env) {
+        if (!detail::is_known(name)) loaded.unknown_env.push_back(name);
+    }
     return loaded;
 }
 

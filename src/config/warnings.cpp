@@ -1,5 +1,6 @@
 // warnings(): settings that load but are weak or contradict each other.
 // Each line says what is wrong and what happens; none holds a secret.
+#include "config/dotenv.hpp"
 #include "config/redis_url.hpp"
 #include "config/values.hpp"
 #include "yooni/config/settings.hpp"
@@ -94,8 +95,15 @@ void auth_warnings(const LoadedSettings& loaded, std::vector<std::string>& out) 
 
 std::vector<std::string> warnings(const LoadedSettings& loaded) {
     std::vector<std::string> out;
+    const auto did_you_mean = [](const std::string& name) {
+        const auto near = detail::closest_variable(name);
+        return near ? " (ignored): did you mean " + *near + "?" : std::string{};
+    };
     for (const auto& [name, line] : loaded.unknown_dotenv) {
-        out.push_back("unknown variable " + name + " in .env line " + std::to_string(line));
+        out.push_back("unknown variable " + name + " in .env line " + std::to_string(line) + did_you_mean(name));
+    }
+    for (const auto& name : loaded.unknown_env) {
+        out.push_back("unknown variable " + name + " in the environment" + did_you_mean(name));
     }
     auth_warnings(loaded, out);
     redis_warnings(loaded, out);

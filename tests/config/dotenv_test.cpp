@@ -205,5 +205,31 @@ TEST_F(ReadEnvironmentTest, TakesKnownProcessVariablesInAnyCaseAndNoOthers) {
     EXPECT_EQ(environment.env.count("YOONI_CONFIG_TEST_UNRELATED"), 0u);
 }
 
+TEST_F(ReadEnvironmentTest, KeepsAProcessVariableOneSlipFromASettingForItsWarning) {
+    ::setenv("REDIS_WAIT_REPLICA", "1", 1);
+    const auto environment = read_environment(dir_.string());
+    ::unsetenv("REDIS_WAIT_REPLICA");
+    EXPECT_EQ(environment.env.at("REDIS_WAIT_REPLICA"), "1");
+    const auto loaded = load(environment);
+    EXPECT_EQ(loaded.settings.redis.wait_replicas, 0);  // ignored, as pydantic-settings ignores it
+    EXPECT_EQ(loaded.unknown_env, std::vector<std::string>{"REDIS_WAIT_REPLICA"});
+}
+
+TEST(ClosestVariable, NamesTheSettingOneOrTwoSlipsAway) {
+    EXPECT_EQ(detail::closest_variable("REDIS_WAIT_REPLICA"), "REDIS_WAIT_REPLICAS");
+    EXPECT_EQ(detail::closest_variable("redis_pasword"), "REDIS_PASSWORD");
+    EXPECT_EQ(detail::closest_variable("CACHE_TTL_SECOND"), "CACHE_TTL_SECONDS");
+    EXPECT_EQ(detail::closest_variable("REDIS_CLUSTER_NODE"), "REDIS_CLUSTER_NODES");
+    EXPECT_EQ(detail::closest_variable("POTR"), std::nullopt);  // short names: one slip only
+    EXPECT_EQ(detail::closest_variable("PORTS"), "PORT");
+}
+
+TEST(ClosestVariable, LeavesCommonEnvironmentNamesAndSettingsAlone) {
+    for (const char* name : {"HOME", "PATH", "HOSTNAME", "PWD", "LANG", "TERM", "USER", "SHELL", "REDIS_VERSION",
+                             "REDIS_DOWNLOAD_URL", "REDIS_PORT_6379_TCP", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+                             "REDIS_PORT", "redis_port"})
+        EXPECT_EQ(detail::closest_variable(name), std::nullopt) << name;
+}
+
 }  // namespace
 }  // namespace yooni::config

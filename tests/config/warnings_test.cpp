@@ -32,6 +32,16 @@ TEST(Warnings, ListsUnknownDotenvNamesWithTheirLine) {
                             "unknown variable REDIS_CLUSTER_NODE in .env line 2"));
 }
 
+TEST(Warnings, SuggestsTheSettingAMisspeltNameMeant) {
+    EXPECT_TRUE(has_warning(warnings_for({}, "\nREDIS_CLUSTER_NODE=a:7000\n"),
+                            "unknown variable REDIS_CLUSTER_NODE in .env line 2 (ignored): did you mean "
+                            "REDIS_CLUSTER_NODES?"));
+    EXPECT_TRUE(has_warning(warnings_for({{"REDIS_WAIT_REPLICA", "1"}}),
+                            "unknown variable REDIS_WAIT_REPLICA in the environment (ignored): did you mean "
+                            "REDIS_WAIT_REPLICAS?"));
+    EXPECT_EQ(warnings_for({}, "MY_OWN_THING=1\n"), std::vector<std::string>{"unknown variable MY_OWN_THING in .env line 1"});
+}
+
 TEST(Warnings, ExplainsAMissingSecretKey) {
     const auto all = warnings_for({{"SECRET_KEY", ""}});
     EXPECT_TRUE(has_warning(all, "SECRET_KEY is not set: a random key is generated at start; tokens do not survive "

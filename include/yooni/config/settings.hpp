@@ -133,6 +133,9 @@ struct LoadedSettings {
     // Added by config/: names in .env that are no setting, with their line,
     // in file order. Ignored like pydantic-settings' default; warnings() lists them.
     std::vector<std::pair<std::string, int>> unknown_dotenv;
+    // Names in the process environment that are no setting but one slip away
+    // from one (read_environment() keeps no other unknown name); warnings() lists them.
+    std::vector<std::string> unknown_env;
 };
 
 // A variable lookup: environment first, then .env. Injected for tests.
