@@ -141,13 +141,13 @@ private:
     std::map<std::string, std::string> acked_;
 };
 
-std::unique_ptr<RedisBackend> backend_for(test::RedisCluster& cluster) {
+std::unique_ptr<RedisBackend> backend_for(test::RedisCluster& cluster, RedisBackendOptions options = {}) {
     redis::ClusterOptions o;
     o.seeds.push_back(redis::NodeAddress{"127.0.0.1", cluster.any_port()});
     auto client = std::make_unique<redis::Cluster>(o);
     client->start();
     if (!client->refresh_now(5s)) throw std::runtime_error("no slot map");
-    return std::make_unique<RedisBackend>(std::move(client));
+    return std::make_unique<RedisBackend>(std::move(client), options);
 }
 
 // Every acknowledged write reads back with its last value.
@@ -283,20 +283,10 @@ TEST(ClusterLoad, ReshardingTwoThousandSlotsUnderLoadFailsNoCallAndLosesNothing)
     backend->client().stop();
 }
 
-}  // namespace
-}  // namespace yooni::cache
-
-namespace yooni::cache {
-namespace {
-
 TEST(ClusterWait, WritesWaitForAReplicaWhenAsked) {
     test::RedisCluster cluster;
-    redis::ClusterOptions o;
-    o.seeds.push_back(redis::NodeAddress{"127.0.0.1", cluster.any_port()});
-    auto client = std::make_unique<redis::Cluster>(o);
-    client->start();
-    ASSERT_TRUE(client->refresh_now(5s));
-    RedisBackend backend{std::move(client), RedisBackendOptions{1, 1000ms}};
+    auto owned = backend_for(cluster, RedisBackendOptions{1, 1000ms});
+    auto& backend = *owned;
     asio::io_context ioc;
     Entry e;
     e.key = "waited";
@@ -317,12 +307,8 @@ TEST(ClusterWait, WritesWaitForAReplicaWhenAsked) {
 
 TEST(ClusterWait, AWriteNoReplicaConfirmsIsNotAcknowledged) {
     test::RedisCluster cluster{{.replicas = 0}};
-    redis::ClusterOptions o;
-    o.seeds.push_back(redis::NodeAddress{"127.0.0.1", cluster.any_port()});
-    auto client = std::make_unique<redis::Cluster>(o);
-    client->start();
-    ASSERT_TRUE(client->refresh_now(5s));
-    RedisBackend backend{std::move(client), RedisBackendOptions{1, 100ms}};
+    auto owned = backend_for(cluster, RedisBackendOptions{1, 100ms});
+    auto& backend = *owned;
     asio::io_context ioc;
     Entry e;
     e.key = "unreplicated";
