@@ -28,7 +28,7 @@ struct Group {
     bool replica = false;
     std::vector<std::size_t> commands;  // caller's indices, in pipeline order
     std::vector<bool> asking;           // ASKING precedes that command
-    std::string payload;
+    std::vector<std::string_view> parts;  // the commands' bytes, owned by run(), which outlives the send
     std::size_t count = 0;              // replies expected
 };
 
@@ -40,9 +40,9 @@ struct Join {
     explicit Join(asio::any_io_executor ex, std::size_t n) : results(n), outstanding(n), done(ex) {}
 };
 
-awaitable<GroupResult> send_group(std::shared_ptr<Connection> conn, std::string payload, std::size_t count,
-                                  Deadline deadline) {
-    co_return co_await conn->execute(std::move(payload), count, deadline);
+awaitable<GroupResult> send_group(std::shared_ptr<Connection> conn, std::vector<std::string_view> parts,
+                                  std::size_t count, Deadline deadline) {
+    co_return co_await conn->execute_parts(std::move(parts), count, deadline);
 }
 
 // Sends every group, nodes in parallel; results in group order.
@@ -51,14 +51,14 @@ awaitable<std::vector<GroupResult>> send_all(Cluster::Impl* impl, std::vector<Gr
     std::vector<GroupResult> out;
     if (groups.size() == 1) {  // the common case: no fan-out machinery
         auto conn = impl->pool.get(ex, impl->options_for(groups[0].node, groups[0].replica));
-        out.push_back(co_await conn->execute(std::move(groups[0].payload), groups[0].count, deadline));
+        out.push_back(co_await conn->execute_parts(std::move(groups[0].parts), groups[0].count, deadline));
         co_return out;
     }
     auto join = std::make_shared<Join>(ex, groups.size());
     join->done.expires_at(std::chrono::steady_clock::time_point::max());
     for (std::size_t g = 0; g < groups.size(); ++g) {
         auto conn = impl->pool.get(ex, impl->options_for(groups[g].node, groups[g].replica));
-        asio::co_spawn(ex, send_group(std::move(conn), std::move(groups[g].payload), groups[g].count, deadline),
+        asio::co_spawn(ex, send_group(std::move(conn), std::move(groups[g].parts), groups[g].count, deadline),
                        [join, g](std::exception_ptr e, GroupResult r) {
                            join->results[g] = e ? GroupResult{make_error_code(errc::closed)} : std::move(r);
                            if (--join->outstanding == 0) join->done.cancel();
@@ -119,8 +119,8 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                     auto& g = group_for(*state[i].ask, false);
                     g.commands.push_back(i);
                     g.asking.push_back(true);
-                    g.payload += asking;
-                    g.payload += cmd.payload;
+                    g.parts.push_back(asking);
+                    g.parts.push_back(cmd.payload);
                     g.count += 1 + cmd.replies;
                     continue;
                 }
@@ -143,7 +143,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                 auto& g = group_for(*target, replica);
                 g.commands.push_back(i);
                 g.asking.push_back(false);
-                g.payload += cmd.payload;
+                g.parts.push_back(cmd.payload);
                 g.count += cmd.replies;
             }
             auto sent = co_await send_all(impl, groups, deadline);

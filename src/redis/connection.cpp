@@ -63,6 +63,7 @@ using Handler = asio::any_completion_handler<void(error_code, std::vector<OwnedR
 
 struct Pending {
     std::string payload;
+    std::vector<std::string_view> parts;  // instead of payload: the caller's bytes, valid until done
     std::size_t expected = 1;
     std::vector<OwnedReply> replies;
     // optional + emplace: Boost 1.81's any_completion_handler move-assignment
@@ -228,8 +229,10 @@ awaitable<void> writer_loop(Connection* self, Connection::Impl* impl, std::uint6
             impl->queued.pop_front();
             if (p->done) continue;  // timed out before it was written: never sent
             batch += p->payload;
+            for (const auto part : p->parts) batch += part;
             commands += p->expected;
             std::string{}.swap(p->payload);
+            p->parts = {};  // the caller's bytes are not touched again
             impl->inflight.push_back(std::move(p));
         }
         if (batch.empty()) continue;
@@ -418,9 +421,11 @@ struct Initiate {
     Connection* self;
     Connection::Impl* impl;
 
-    void operator()(Handler handler, std::string payload, std::size_t count, Deadline deadline) const {
+    void operator()(Handler handler, std::string payload, std::vector<std::string_view> parts, std::size_t count,
+                    Deadline deadline) const {
         auto p = std::make_shared<Pending>();
         p->payload = std::move(payload);
+        p->parts = std::move(parts);
         p->expected = count;
         p->handler.emplace(std::move(handler));
         const auto& o = self->options();
@@ -455,8 +460,20 @@ awaitable<result<std::vector<OwnedReply>>> Connection::execute(std::string paylo
     // A named initiation object: GCC 12 destroys some temporaries of a
     // co_await full-expression twice.
     const Initiate initiate{this, impl_.get()};
+    std::vector<std::string_view> no_parts;
     auto [ec, replies] = co_await asio::async_initiate<decltype(use_nothrow), void(error_code, std::vector<OwnedReply>)>(
-        initiate, use_nothrow, std::move(payload), count, deadline);
+        initiate, use_nothrow, std::move(payload), std::move(no_parts), count, deadline);
+    if (ec) co_return ec;
+    co_return std::move(replies);
+}
+
+awaitable<result<std::vector<OwnedReply>>> Connection::execute_parts(std::vector<std::string_view> parts,
+                                                                     std::size_t count, Deadline deadline) {
+    // (Named arguments only: see execute().)
+    const Initiate initiate{this, impl_.get()};
+    std::string no_payload;
+    auto [ec, replies] = co_await asio::async_initiate<decltype(use_nothrow), void(error_code, std::vector<OwnedReply>)>(
+        initiate, use_nothrow, std::move(no_payload), std::move(parts), count, deadline);
     if (ec) co_return ec;
     co_return std::move(replies);
 }

@@ -105,16 +105,18 @@ std::string Standalone::last_error() const {
 
 awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> commands, Deadline deadline) {
     auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection);
-    std::string payload;
     bool idempotent = true;
     std::size_t count = 0;
     for (auto& c : commands) {
-        payload += c.payload;
         idempotent = idempotent && c.idempotent;
         count += c.replies;
     }
     for (;;) {
-        auto replies = co_await conn->execute(payload, count, deadline);
+        // The commands' own bytes, not a copy: `commands` outlives the call.
+        std::vector<std::string_view> parts;
+        parts.reserve(commands.size());
+        for (const auto& c : commands) parts.emplace_back(c.payload);
+        auto replies = co_await conn->execute_parts(std::move(parts), count, deadline);
         if (replies && count != commands.size()) {
             // Commands with several replies (a write and its WAIT): the first
             // when it is an error, else the last.

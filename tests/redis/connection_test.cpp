@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
 #include <thread>
 
 namespace yooni::redis {
@@ -102,6 +104,42 @@ TEST(Connection, RepliesMatchCallersInOrder) {
     auto replies = run(ioc, c->execute(payload, 100, in(2s)));
     ASSERT_TRUE(replies);
     for (int i = 0; i < 100; ++i) EXPECT_EQ((*replies)[i]->as_string(), std::to_string(i));
+    c->close();
+}
+
+TEST(Connection, WritesCommandsGivenInPiecesBackToBack) {
+    test::RedisServer server;
+    asio::io_context ioc;
+    auto c = Connection::create(ioc.get_executor(), local(server.port()));
+    const std::string value(5000, 'v');
+    const std::string set = cmd({"SET", "big", value});
+    const std::string get = cmd({"GET", "big"});
+    // One command split mid-way, then a whole one.
+    std::vector<std::string_view> parts{std::string_view{set}.substr(0, 7), std::string_view{set}.substr(7), get};
+    auto replies = run(ioc, c->execute_parts(std::move(parts), 2, in(2s)));
+    ASSERT_TRUE(replies);
+    ASSERT_EQ(replies->size(), 2u);
+    EXPECT_EQ((*replies)[0]->as_string(), "OK");
+    EXPECT_EQ((*replies)[1]->as_string(), value);
+    c->close();
+}
+
+TEST(Connection, PiecesOfACallThatTimedOutUnsentAreNeverReadNorSent) {
+    test::RedisServer server;
+    asio::io_context ioc;
+    auto c = Connection::create(ioc.get_executor(), local(server.port()));
+    // The deadline has passed before the connection is even open: the call
+    // fails, its caller frees the bytes, and the connection must neither read
+    // them (ASan would say so) nor send the command.
+    auto owned = std::make_unique<std::string>(cmd({"SET", "never", "1"}));
+    std::vector<std::string_view> parts{*owned};
+    auto late = run(ioc, c->execute_parts(std::move(parts), 1, in(0ms)));
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error(), make_error_code(errc::timeout));
+    std::fill(owned->begin(), owned->end(), '!');
+    owned.reset();
+    EXPECT_EQ(text_of(run(ioc, c->execute_one(cmd({"EXISTS", "never"}), in(2s)))), "0");
+    EXPECT_EQ(c->stats().commands, 1u);
     c->close();
 }
 

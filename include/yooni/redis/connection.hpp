@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace yooni::redis {
@@ -103,6 +104,12 @@ public:
     // unit and returns their replies. Error replies (-ERR, MOVED ...) are
     // replies, not errors; errors are transport failures and deadlines.
     awaitable<result<std::vector<OwnedReply>>> execute(std::string payload, std::size_t count, Deadline deadline);
+    // The same with the commands in pieces written back to back, not copied
+    // first: each piece must stay valid until the call completes. (A piece is
+    // copied into the connection's write when the call goes out, and never
+    // read after the call has completed, even by a deadline.)
+    awaitable<result<std::vector<OwnedReply>>> execute_parts(std::vector<std::string_view> parts, std::size_t count,
+                                                             Deadline deadline);
     // One command.
     awaitable<result<OwnedReply>> execute_one(std::string payload, Deadline deadline);
 
