@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev libdeflate-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
-  redis-server redis-tools
+  redis-server redis-tools iproute2 util-linux
   python3 python3-jose python3-redis python3-yaml
   prometheus systemd
   chromium

@@ -28,6 +28,7 @@ redis::ConnectionOptions connection_options(const config::RedisSettings& r, std:
         };
     }
     c.connect_timeout = r.connect_timeout;
+    c.dead_peer_timeout = r.tcp_user_timeout;
     c.tls.enabled = r.ssl;
     c.tls.ca_file = r.tls_ca_file;
     // The certificate is checked against the configured endpoint's name, even

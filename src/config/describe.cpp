@@ -65,6 +65,7 @@ const std::map<std::string, Formatter, std::less<>>& formatters() {
          }},
         {"REDIS_READ_FROM_REPLICAS", [](const Settings& s) { return text(s.redis.read_from_replicas); }},
         {"REDIS_CONNECT_TIMEOUT_MS", [](const Settings& s) { return text(s.redis.connect_timeout.count()); }},
+        {"REDIS_TCP_USER_TIMEOUT_MS", [](const Settings& s) { return text(s.redis.tcp_user_timeout.count()); }},
         {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", [](const Settings& s) { return text(s.redis.refresh_interval.count()); }},
         {"REDIS_WAIT_REPLICAS", [](const Settings& s) { return text(s.redis.wait_replicas); }},
         {"REDIS_WAIT_TIMEOUT_MS", [](const Settings& s) { return text(s.redis.wait_timeout.count()); }},

@@ -160,6 +160,16 @@ void load_redis(Reader& reader, RedisSettings& redis, const Environment& environ
     }
     redis.read_from_replicas = reader.boolean("REDIS_READ_FROM_REPLICAS", redis.read_from_replicas);
     redis.connect_timeout = milliseconds(reader, "REDIS_CONNECT_TIMEOUT_MS", redis.connect_timeout);
+    {
+        const auto ms = reader.integer("REDIS_TCP_USER_TIMEOUT_MS", redis.tcp_user_timeout.count(), 0, 600'000,
+                                       "milliseconds as an integer 1000..600000, or 0 for the kernel's default");
+        if (ms != 0 && ms < 1000) {
+            reader.fail("REDIS_TCP_USER_TIMEOUT_MS", std::to_string(ms),
+                        "milliseconds as an integer 1000..600000, or 0 for the kernel's default (below 1 s a busy "
+                        "network would cut healthy links)");
+        }
+        redis.tcp_user_timeout = std::chrono::milliseconds{ms};
+    }
     redis.refresh_interval = std::chrono::milliseconds{
         reader.integer("REDIS_CLUSTER_REFRESH_INTERVAL_MS", redis.refresh_interval.count(), 100, kMaxMilliseconds,
                        "milliseconds as an integer 100..3600000")};

@@ -24,6 +24,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <deque>
 #include <random>
 #include <variant>
@@ -285,6 +290,25 @@ awaitable<void> reader_loop(Connection* self, Connection::Impl* impl, std::uint6
     }
 }
 
+// TCP_USER_TIMEOUT for sent bytes never acknowledged, keepalive probes for
+// an idle link (after `timeout` idle, then every third of it); with
+// TCP_USER_TIMEOUT set, Linux gives up an unanswered probe after it too.
+void watch_for_a_dead_peer(tcp::socket& socket, std::chrono::milliseconds timeout) {
+    if (timeout.count() <= 0) return;
+    const int user_timeout_ms = static_cast<int>(timeout.count());
+    const int idle_s = std::max(1, static_cast<int>(timeout.count() / 1000));
+    const int interval_s = std::max(1, idle_s / 3);
+    const int probes = 3;
+    const int on = 1;
+    const int fd = socket.native_handle();
+    // Best effort: a kernel without one of these keeps its default.
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof interval_s);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
+}
+
 awaitable<error_code> open_stream(Connection* self, Connection::Impl* impl) {
     const auto& o = self->options();
     auto ex = impl->executor;
@@ -301,6 +325,7 @@ awaitable<error_code> open_stream(Connection* self, Connection::Impl* impl) {
     if (auto [cec, ep] = std::get<0>(connected); cec) co_return cec;
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    watch_for_a_dead_peer(socket, o.dead_peer_timeout);
     if (!o.tls.enabled) {
         impl->stream.emplace<PlainStream>(std::move(socket));
         co_return error_code{};

@@ -71,6 +71,8 @@ std::vector<VariableCase> cases() {
          "a boolean"},
         {"REDIS_CONNECT_TIMEOUT_MS", "500", [](const Settings& s) { return s.redis.connect_timeout == 500ms; }, "0",
          "milliseconds as an integer 1..3600000"},
+        {"REDIS_TCP_USER_TIMEOUT_MS", "0", [](const Settings& s) { return s.redis.tcp_user_timeout == 0ms; }, "999",
+         "milliseconds as an integer 1000..600000, or 0"},
         {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", "100", [](const Settings& s) { return s.redis.refresh_interval == 100ms; },
          "99", "milliseconds as an integer 100..3600000"},
         {"REDIS_WAIT_REPLICAS", "2", [](const Settings& s) { return s.redis.wait_replicas == 2; }, "6",

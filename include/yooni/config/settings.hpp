@@ -71,6 +71,7 @@ struct RedisSettings {
     std::vector<std::pair<std::string, std::string>> address_map;
     bool read_from_replicas = false;            // REDIS_READ_FROM_REPLICAS: reads to replicas (READONLY)
     std::chrono::milliseconds connect_timeout{2000};   // REDIS_CONNECT_TIMEOUT_MS, 1..3600000
+    std::chrono::milliseconds tcp_user_timeout{10000}; // REDIS_TCP_USER_TIMEOUT_MS, 0 or 1000..600000 (0 = kernel default)
     std::chrono::milliseconds refresh_interval{5000};  // REDIS_CLUSTER_REFRESH_INTERVAL_MS, 100..3600000
     int wait_replicas = 0;                      // REDIS_WAIT_REPLICAS: writes wait for N replicas (WAIT), 0..5
     std::chrono::milliseconds wait_timeout{1000};      // REDIS_WAIT_TIMEOUT_MS, 1..60000

@@ -80,6 +80,13 @@ struct ConnectionOptions {
     bool readonly = false;                          // READONLY (reads from a cluster replica)
     TlsOptions tls;
     std::chrono::milliseconds connect_timeout{2000};
+    // A node that stops acknowledging (its host gone without a reset, a
+    // network partition) is given up after this long with sent bytes
+    // unacknowledged (TCP_USER_TIMEOUT); an idle link is probed after this
+    // long idle (TCP keepalive). The calls in flight then fail as a lost link,
+    // which the clients retry and reroute, rather than waiting out the
+    // kernel's retransmissions (about 15 minutes on Linux). 0 = the kernel's defaults.
+    std::chrono::milliseconds dead_peer_timeout{10000};
     std::chrono::milliseconds backoff_min{50};      // after a failed connect, doubled up to backoff_max
     std::chrono::milliseconds backoff_max{2000};
     std::size_t max_pending = 10000;                // queued + in flight, then errc::queue_full
