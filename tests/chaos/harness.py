@@ -469,16 +469,18 @@ class Load:
         found = lost = unacked = 0
         for lo in range(0, self.keys, 200):
             keys = [self.key(i) for i in range(lo, min(self.keys, lo + 200))]
+            last = None
             for attempt in range(20):
                 try:
                     status, data = await self.pool.request("POST", "/api/v1/batch/get", json.dumps({"keys": keys}), 10)
                     if status == 200:
                         break
-                except Exception:
-                    pass
+                    last = "%d %s" % (status, data[:200].decode(errors="replace"))
+                except Exception as e:
+                    last = repr(e)
                 await asyncio.sleep(0.5)
             else:
-                raise RuntimeError("could not read the keys back")
+                raise RuntimeError("could not read the keys back (20 tries in 10 s; the last: %s)" % last)
             values = json.loads(data)["values"]
             for j, k in enumerate(keys):
                 i = lo + j
