@@ -21,6 +21,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 namespace yooni::redis {
@@ -31,35 +32,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kInsideVariable = "YOONI_TEST_IN_OWN_NETNS";
-
-void loopback(const char* state);
-
-// In the parent process, SetUp() runs this very test again in a new network
-// namespace and takes over its outcome; the body then returns at once
-// (outside()). In the child, the namespace's loopback is brought up first.
-class DeadPeer : public ::testing::Test {
-protected:
-    void SetUp() override {
-        if (std::getenv(kInsideVariable) != nullptr) {
-            loopback("up");
-            return;
-        }
-        outside_ = true;
-        if (test::run_command({"unshare", "-n", "true"}).exit_code != 0)
-            GTEST_SKIP() << "unshare -n is not permitted here (needs root or CAP_SYS_ADMIN)";
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        const std::string filter = std::string{"--gtest_filter="} + info->test_suite_name() + "." + info->name();
-        const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
-        const auto r = test::run_command({"env", std::string{kInsideVariable} + "=1", "unshare", "-n", self, filter},
-                                         {}, 120s);
-        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-        EXPECT_NE(r.out.find("[  PASSED  ] 1 test"), std::string::npos) << r.out << r.err;
-    }
-    bool outside() const { return outside_; }
-
-private:
-    bool outside_ = false;
-};
 
 void loopback(const char* state) {
     const auto r = test::run_command({"ip", "link", "set", "lo", state});
@@ -88,16 +60,53 @@ ConnectionOptions silent_after(std::uint16_t port, std::chrono::milliseconds tim
     return o;
 }
 
+// In the parent process, SetUp() runs this very test again in a new network
+// namespace and takes over its outcome; the body then returns at once
+// (outside()). In the child, the namespace's loopback is brought up first.
+class DeadPeer : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (std::getenv(kInsideVariable) != nullptr) {
+            loopback("up");
+            return;
+        }
+        outside_ = true;
+        if (test::run_command({"unshare", "-n", "true"}).exit_code != 0)
+            GTEST_SKIP() << "unshare -n is not permitted here (needs root or CAP_SYS_ADMIN)";
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        const std::string filter = std::string{"--gtest_filter="} + info->test_suite_name() + "." + info->name();
+        const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+        const auto r = test::run_command({"env", std::string{kInsideVariable} + "=1", "unshare", "-n", self, filter},
+                                         {}, 120s);
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        EXPECT_NE(r.out.find("[  PASSED  ] 1 test"), std::string::npos) << r.out << r.err;
+    }
+    bool outside() const { return outside_; }
+
+    // A Redis server and a link to it with the given dead-peer timeout, the
+    // link opened by a first SET k=v.
+    std::shared_ptr<Connection> link(std::chrono::milliseconds timeout) {
+        server_.emplace();
+        auto c = Connection::create(ioc_.get_executor(), silent_after(server_->port(), timeout));
+        auto set = run(ioc_, c->execute_one(cmd({"SET", "k", "v"}), Clock::now() + 2s));
+        EXPECT_TRUE(set && c->connected());
+        return c;
+    }
+
+    asio::io_context ioc_;
+
+private:
+    bool outside_ = false;
+    std::optional<test::RedisServer> server_;
+};
+
 // A command sent to a node that has gone silent fails as a lost link once
 // its bytes stayed unacknowledged for the timeout, well before the caller's
 // deadline; once the path is back, the next call reconnects and succeeds.
 TEST_F(DeadPeer, ACallToASilentNodeFailsAsALostLinkAfterTheTimeoutNotAtItsDeadline) {
     if (outside()) return;
-    test::RedisServer server;
-    asio::io_context ioc;
-    auto c = Connection::create(ioc.get_executor(), silent_after(server.port(), 1000ms));
-    auto set = run(ioc, c->execute_one(cmd({"SET", "k", "v"}), Clock::now() + 2s));
-    ASSERT_TRUE(set);
+    auto c = link(1000ms);
+    auto& ioc = ioc_;
 
     loopback("down");
     const auto sent = Clock::now();
@@ -123,10 +132,8 @@ TEST_F(DeadPeer, ACallToASilentNodeFailsAsALostLinkAfterTheTimeoutNotAtItsDeadli
 // the silent link (what every client without TCP_USER_TIMEOUT does).
 TEST_F(DeadPeer, WithoutTheTimeoutTheCallWaitsForItsDeadline) {
     if (outside()) return;
-    test::RedisServer server;
-    asio::io_context ioc;
-    auto c = Connection::create(ioc.get_executor(), silent_after(server.port(), 0ms));
-    ASSERT_TRUE(run(ioc, c->execute_one(cmd({"SET", "k", "v"}), Clock::now() + 2s)));
+    auto c = link(0ms);
+    auto& ioc = ioc_;
     loopback("down");
     auto lost = run(ioc, c->execute_one(cmd({"GET", "k"}), Clock::now() + 3s));
     ASSERT_FALSE(lost);
@@ -140,11 +147,8 @@ TEST_F(DeadPeer, WithoutTheTimeoutTheCallWaitsForItsDeadline) {
 // and dropped, so the next call opens a fresh one instead of queuing on it.
 TEST_F(DeadPeer, AnIdleLinkToASilentNodeIsDroppedByKeepaliveProbes) {
     if (outside()) return;
-    test::RedisServer server;
-    asio::io_context ioc;
-    auto c = Connection::create(ioc.get_executor(), silent_after(server.port(), 1000ms));
-    ASSERT_TRUE(run(ioc, c->execute_one(cmd({"SET", "k", "v"}), Clock::now() + 2s)));
-    ASSERT_TRUE(c->connected());
+    auto c = link(1000ms);
+    auto& ioc = ioc_;
     loopback("down");
     const auto from = Clock::now();
     while (c->connected() && Clock::now() - from < 15s) {
