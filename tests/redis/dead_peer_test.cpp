@@ -6,15 +6,14 @@
 // which needs root or CAP_SYS_ADMIN; the test is skipped without it) and takes
 // the namespace's loopback down there: packets on it are then dropped, exactly
 // as on a dead path, while the machine's own network is untouched.
+#include <yooni/redis/client.hpp>
 #include <yooni/redis/connection.hpp>
-#include <yooni/resp/encoder.hpp>
 
+#include "support/asio_run.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -38,19 +37,8 @@ void loopback(const char* state) {
     ASSERT_EQ(r.exit_code, 0) << "ip link set lo " << state << ": " << r.err;
 }
 
-std::string cmd(std::initializer_list<std::string_view> args) {
-    std::string out;
-    resp::append_command(out, args);
-    return out;
-}
-
-template <class T>
-T run(asio::io_context& ioc, asio::awaitable<T> work) {
-    auto fut = asio::co_spawn(ioc, std::move(work), asio::use_future);
-    ioc.restart();
-    while (fut.wait_for(0s) != std::future_status::ready) ioc.run_for(20ms);
-    return fut.get();
-}
+// The project's own command encoder (its slot is not needed here).
+std::string cmd(std::initializer_list<std::string_view> args) { return make_command(args).payload; }
 
 ConnectionOptions silent_after(std::uint16_t port, std::chrono::milliseconds timeout) {
     ConnectionOptions o;
@@ -88,7 +76,7 @@ protected:
     std::shared_ptr<Connection> link(std::chrono::milliseconds timeout) {
         server_.emplace();
         auto c = Connection::create(ioc_.get_executor(), silent_after(server_->port(), timeout));
-        auto set = run(ioc_, c->execute_one(cmd({"SET", "k", "v"}), Clock::now() + 2s));
+        auto set = test::run_on(ioc_, c->execute_one(cmd({"SET", "k", "v"}), Clock::now() + 2s));
         EXPECT_TRUE(set && c->connected());
         return c;
     }
@@ -110,7 +98,7 @@ TEST_F(DeadPeer, ACallToASilentNodeFailsAsALostLinkAfterTheTimeoutNotAtItsDeadli
 
     loopback("down");
     const auto sent = Clock::now();
-    auto lost = run(ioc, c->execute_one(cmd({"GET", "k"}), sent + 8s));
+    auto lost = test::run_on(ioc, c->execute_one(cmd({"GET", "k"}), sent + 8s));
     const auto took = Clock::now() - sent;
     ASSERT_FALSE(lost);
     EXPECT_EQ(lost.error(), make_error_code(errc::closed)) << lost.error().message();
@@ -121,7 +109,7 @@ TEST_F(DeadPeer, ACallToASilentNodeFailsAsALostLinkAfterTheTimeoutNotAtItsDeadli
     loopback("up");
     result<OwnedReply> back = make_error_code(errc::closed);
     for (auto until = Clock::now() + 5s; !back && Clock::now() < until; std::this_thread::sleep_for(50ms))
-        back = run(ioc, c->execute_one(cmd({"GET", "k"}), Clock::now() + 1s));
+        back = test::run_on(ioc, c->execute_one(cmd({"GET", "k"}), Clock::now() + 1s));
     ASSERT_TRUE(back) << back.error().message();
     EXPECT_EQ((*back)->as_string(), "v");
     EXPECT_EQ(c->stats().connects, 2u);
@@ -135,7 +123,7 @@ TEST_F(DeadPeer, WithoutTheTimeoutTheCallWaitsForItsDeadline) {
     auto c = link(0ms);
     auto& ioc = ioc_;
     loopback("down");
-    auto lost = run(ioc, c->execute_one(cmd({"GET", "k"}), Clock::now() + 3s));
+    auto lost = test::run_on(ioc, c->execute_one(cmd({"GET", "k"}), Clock::now() + 3s));
     ASSERT_FALSE(lost);
     EXPECT_EQ(lost.error(), make_error_code(errc::timeout));
     EXPECT_TRUE(c->connected());  // still holding the silent link
