@@ -6,8 +6,8 @@
 // generation number ends the loops of a connection that was torn down.
 #include <yooni/redis/connection.hpp>
 
+#include <yooni/redis/multiplexer.hpp>
 #include <yooni/resp/encoder.hpp>
-#include <yooni/resp/parser.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -29,8 +29,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <deque>
 #include <random>
+#include <span>
+#include <unordered_map>
 #include <variant>
 
 namespace yooni::redis {
@@ -66,18 +67,13 @@ public:
 
 using Handler = asio::any_completion_handler<void(error_code, std::vector<OwnedReply>)>;
 
-struct Pending {
-    std::string payload;
-    std::vector<std::string_view> parts;  // instead of payload: the caller's bytes, valid until done
-    std::size_t expected = 1;
-    std::vector<OwnedReply> replies;
+// A caller waiting for its request's completion.
+struct Waiter {
     // optional + emplace: Boost 1.81's any_completion_handler move-assignment
     // recurses forever (it copies from an lvalue through its template ctor).
     std::optional<Handler> handler;
-    std::optional<asio::steady_timer> timer;
-    bool done = false;
+    std::optional<asio::steady_timer> deadline;
 };
-using PendingPtr = std::shared_ptr<Pending>;
 
 using PlainStream = tcp::socket;
 using TlsStream = ssl::stream<tcp::socket>;
@@ -90,6 +86,13 @@ const boost::system::error_category& category() {
 }
 error_code make_error_code(errc e) { return {static_cast<int>(e), category()}; }
 
+ConnectionStats ConnectionCounters::snapshot() const {
+    constexpr auto r = std::memory_order_relaxed;
+    return {connects.load(r), connect_attempts.load(r), writes.load(r), commands.load(r), abandoned.load(r)};
+}
+
+// The Asio side of a link: the socket, the timers and the waiting callers.
+// Which reply belongs to which caller is the Multiplexer's business alone.
 struct Connection::Impl {
     enum class State { idle, connecting, ready };
 
@@ -99,34 +102,47 @@ struct Connection::Impl {
     std::uint64_t generation = 0;
     std::variant<std::monostate, PlainStream, TlsStream> stream;
     std::unique_ptr<ssl::context> tls_context;
-    std::deque<PendingPtr> queued;    // not written yet
-    std::deque<PendingPtr> inflight;  // written, replies outstanding, in order
-    asio::steady_timer wake;          // the writer sleeps on it while the queue is empty
-    std::string read_buffer;
-    std::size_t read_pos = 0;         // bytes of read_buffer already consumed
-    resp::Parser parser;
+    Multiplexer mux;
+    std::unordered_map<RequestId, Waiter> waiters;
+    RequestId setup_id = 0;           // the set-up request of the link being opened, 0 = none
+    asio::steady_timer setup_deadline;
+    asio::steady_timer wake;          // the writer sleeps on it while nothing may be written
     std::chrono::steady_clock::time_point next_attempt{};
     std::chrono::milliseconds backoff{0};
     std::minstd_rand rng{std::random_device{}()};
     std::string last_error;  // of the last failed connect attempt
 
-    Impl(asio::any_io_executor ex, Connection* c) : executor(ex), owner(c), wake(ex) {}
+    Impl(asio::any_io_executor ex, Connection* c) : executor(ex), owner(c), setup_deadline(ex), wake(ex) {}
 
-    void complete(const PendingPtr& p, error_code ec) {
-        if (p->done) return;
-        p->done = true;
-        if (p->timer) p->timer->cancel();
-        asio::post(executor, [h = Handler(std::move(*p->handler)), ec, replies = std::move(p->replies)]() mutable {
-            std::move(h)(ec, std::move(replies));
-        });
+    const ConnectionOptions& options() const { return owner->options_; }
+    ConnectionCounters& counters() { return owner->counters_; }
+
+    // Hands each completion to its caller (posted: a caller never runs inside
+    // the connection's own bookkeeping).
+    void deliver(std::vector<Completion>& completions) {
+        for (auto& c : completions) {
+            if (c.id == setup_id) {
+                setup_done(c);
+                continue;
+            }
+            auto it = waiters.find(c.id);
+            if (it == waiters.end()) continue;
+            Handler handler{std::move(*it->second.handler)};
+            waiters.erase(it);  // its deadline timer with it
+            asio::post(executor, [h = std::move(handler), ec = c.error, replies = std::move(c.replies)]() mutable {
+                std::move(h)(ec, std::move(replies));
+            });
+        }
+        completions.clear();
     }
 
-    void fail_all(error_code ec) {
-        for (auto& p : inflight) complete(p, ec);
-        for (auto& p : queued) complete(p, ec);
-        inflight.clear();
-        queued.clear();
+    void deadline_passed(RequestId id) {
+        std::vector<Completion> done;
+        mux.cancel(id, make_error_code(errc::timeout), done);
+        deliver(done);
     }
+
+    void setup_done(const Completion& c);
 
     void close_stream() {
         error_code ignored;
@@ -144,12 +160,11 @@ struct Connection::Impl {
     void teardown(error_code ec, bool connect_failure) {
         ++generation;
         state = State::idle;
+        setup_id = 0;
         close_stream();
         wake.cancel();
-        read_buffer.clear();
-        read_pos = 0;
-        parser.reset();
-        const auto& o = owner->options_;
+        setup_deadline.cancel();
+        const auto& o = options();
         if (connect_failure) {
             backoff = backoff.count() == 0 ? o.backoff_min : std::min(backoff * 2, o.backoff_max);
             // Full jitter within [backoff/2, backoff]: many workers do not reconnect in step.
@@ -158,7 +173,9 @@ struct Connection::Impl {
         } else {
             next_attempt = {};  // a broken established link may be reopened at once
         }
-        fail_all(ec);
+        std::vector<Completion> done;
+        mux.reset(ec, done);
+        deliver(done);
     }
 
     awaitable<std::tuple<error_code, std::size_t>> write_some(std::string_view bytes) {
@@ -169,122 +186,91 @@ struct Connection::Impl {
         co_return std::tuple<error_code, std::size_t>{make_error_code(errc::closed), 0};
     }
 
-    // `gen`: the connection this read belongs to. A read that completes after
-    // its connection was torn down must not touch the buffer: the next
-    // connection may already be reading into it.
-    awaitable<std::tuple<error_code, std::size_t>> read_some(std::uint64_t gen) {
-        if (read_pos > 0 && read_pos * 2 >= read_buffer.size()) {  // compact: keep the buffer from growing
-            read_buffer.erase(0, read_pos);
-            read_pos = 0;
-        }
-        const std::size_t old = read_buffer.size();
-        read_buffer.resize(old + 64 * 1024);
-        auto buf = asio::buffer(read_buffer.data() + old, 64 * 1024);
-        std::tuple<error_code, std::size_t> r{make_error_code(errc::closed), 0};
-        if (auto* s = std::get_if<PlainStream>(&stream)) r = co_await s->async_read_some(buf, use_nothrow);
-        else if (auto* t = std::get_if<TlsStream>(&stream)) r = co_await t->async_read_some(buf, use_nothrow);
-        if (generation != gen) co_return std::tuple<error_code, std::size_t>{make_error_code(errc::closed), 0};
-        read_buffer.resize(old + std::get<1>(r));
-        co_return r;
-    }
-
-    // One complete reply from the buffer, or nullopt when more bytes are needed.
-    result<std::optional<OwnedReply>> next_reply() {
-        resp::Reply reply;
-        std::string_view input{read_buffer.data() + read_pos, read_buffer.size() - read_pos};
-        auto parsed = parser.parse(input, reply);
-        if (!parsed) return make_error_code(errc::protocol_error);
-        if (!*parsed) return std::optional<OwnedReply>{};
-        const std::size_t n = **parsed;
-        OwnedReply owned{reply};
-        read_pos += n;
-        return std::optional<OwnedReply>{std::move(owned)};
+    awaitable<std::tuple<error_code, std::size_t>> read_some(std::span<char> into) {
+        auto buf = asio::buffer(into.data(), into.size());
+        if (auto* s = std::get_if<PlainStream>(&stream)) co_return co_await s->async_read_some(buf, use_nothrow);
+        if (auto* t = std::get_if<TlsStream>(&stream)) co_return co_await t->async_read_some(buf, use_nothrow);
+        co_return std::tuple<error_code, std::size_t>{make_error_code(errc::closed), 0};
     }
 };
 
 namespace {
 
-// Reads until one reply is complete (set-up phase, before the reader loop runs).
-awaitable<result<OwnedReply>> read_one(Connection::Impl* impl, std::uint64_t gen) {
-    for (;;) {
-        auto next = impl->next_reply();
-        if (!next) co_return next.error();
-        if (*next) co_return std::move(**next);
-        auto [ec, n] = co_await impl->read_some(gen);
-        if (ec) co_return make_error_code(errc::closed);
-    }
+// Runs one of a link's loops detached; an exception that escapes it is
+// logged and ends the link (its callers fail with errc::closed and the next
+// call reconnects), never leaving the link half alive.
+void spawn_loop(Connection::Impl* impl, std::uint64_t gen, const char* what, awaitable<void> loop) {
+    asio::co_spawn(impl->executor, std::move(loop), [impl, gen, what](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            spdlog::error("redis.{}_failed node={}:{} exception={}", what, impl->options().host, impl->options().port,
+                          ex.what());
+        } catch (...) {
+            spdlog::error("redis.{}_failed node={}:{} exception=unknown", what, impl->options().host,
+                          impl->options().port);
+        }
+        if (impl->generation == gen) impl->teardown(make_error_code(errc::closed), false);
+    });
 }
 
 // The loops hold plain pointers, not shared ownership: a frame owning the
 // Connection whose timer owns that frame is a cycle that io_context shutdown
 // tears in an unsafe order. The owner keeps the Connection alive while its
 // io_context runs (ConnectionPool closes connections only after the workers stop).
-awaitable<void> writer_loop(Connection* self, Connection::Impl* impl, std::uint64_t gen) {
+awaitable<void> writer_loop(Connection::Impl* impl, std::uint64_t gen) {
     std::string batch;
     while (impl->generation == gen) {
-        if (impl->queued.empty()) {
+        if (!impl->mux.has_writable()) {
             impl->wake.expires_at(std::chrono::steady_clock::time_point::max());
             co_await impl->wake.async_wait(use_nothrow);
             continue;
         }
         batch.clear();
-        std::size_t commands = 0;
-        while (!impl->queued.empty()) {
-            auto p = std::move(impl->queued.front());
-            impl->queued.pop_front();
-            if (p->done) continue;  // timed out before it was written: never sent
-            batch += p->payload;
-            for (const auto part : p->parts) batch += part;
-            commands += p->expected;
-            std::string{}.swap(p->payload);
-            p->parts = {};  // the caller's bytes are not touched again
-            impl->inflight.push_back(std::move(p));
-        }
+        const std::size_t commands = impl->mux.prepare_write(batch);
         if (batch.empty()) continue;
-        auto& stats = const_cast<ConnectionStats&>(self->stats());
-        stats.writes += 1;
-        stats.commands += commands;
+        if (impl->mux.is_open()) {  // (before that, only the set-up is written, which callers did not ask for)
+            auto& counters = impl->counters();
+            counters.writes.fetch_add(1, std::memory_order_relaxed);
+            counters.commands.fetch_add(commands, std::memory_order_relaxed);
+        }
         auto [ec, n] = co_await impl->write_some(batch);
         if (impl->generation != gen) co_return;
         if (ec) {
-            spdlog::warn("redis.write_failed node={}:{} error={}", self->options().host, self->options().port, ec.message());
+            spdlog::warn("redis.write_failed node={}:{} error={}", impl->options().host, impl->options().port,
+                         ec.message());
             impl->teardown(make_error_code(errc::closed), false);
             co_return;
         }
+        if (batch.capacity() > (1u << 20)) std::string{}.swap(batch);  // a large value's write is not kept
     }
 }
 
-awaitable<void> reader_loop(Connection* self, Connection::Impl* impl, std::uint64_t gen) {
+awaitable<void> reader_loop(Connection::Impl* impl, std::uint64_t gen) {
+    ReadOutcome outcome;
     while (impl->generation == gen) {
-        auto next = impl->next_reply();
-        if (!next) {
-            spdlog::error("redis.protocol_error node={}:{}", self->options().host, self->options().port);
-            impl->teardown(make_error_code(errc::protocol_error), false);
-            co_return;
-        }
-        if (*next) {
-            OwnedReply reply = std::move(**next);
-            if (reply->nodes.empty() || reply->nodes.front().type == resp::Type::push) continue;  // out-of-band
-            if (impl->inflight.empty()) {
-                spdlog::error("redis.unexpected_reply node={}:{}", self->options().host, self->options().port);
-                impl->teardown(make_error_code(errc::protocol_error), false);
-                co_return;
-            }
-            auto& front = impl->inflight.front();
-            front->replies.push_back(std::move(reply));
-            if (front->replies.size() == front->expected) {
-                auto p = std::move(front);
-                impl->inflight.pop_front();
-                if (p->done) const_cast<ConnectionStats&>(self->stats()).abandoned += 1;
-                impl->complete(p, {});
-            }
-            continue;
-        }
-        auto [ec, n] = co_await impl->read_some(gen);
+        // A read that completes after its link was torn down must not touch
+        // the buffer: the next link may already be reading into it.
+        auto [ec, n] = co_await impl->read_some(impl->mux.prepare_read(64 * 1024));
         if (impl->generation != gen) co_return;
         if (ec) {
-            spdlog::warn("redis.read_failed node={}:{} error={}", self->options().host, self->options().port, ec.message());
+            spdlog::warn("redis.read_failed node={}:{} error={}", impl->options().host, impl->options().port,
+                         ec.message());
             impl->teardown(make_error_code(errc::closed), false);
+            co_return;
+        }
+        const auto abandoned_before = impl->mux.abandoned_total();
+        impl->mux.commit_read(n, outcome);
+        impl->counters().abandoned.fetch_add(impl->mux.abandoned_total() - abandoned_before,
+                                             std::memory_order_relaxed);
+        outcome.pushes.clear();  // (no subscriptions or tracking on these links yet)
+        impl->deliver(outcome.completions);
+        if (impl->generation != gen) co_return;  // a refused set-up ended the link
+        if (outcome.protocol_error) {
+            spdlog::error("redis.protocol_error node={}:{}", impl->options().host, impl->options().port);
+            outcome.protocol_error = false;
+            impl->teardown(make_error_code(errc::protocol_error), false);
             co_return;
         }
     }
@@ -309,8 +295,8 @@ void watch_for_a_dead_peer(tcp::socket& socket, std::chrono::milliseconds timeou
     ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
 }
 
-awaitable<error_code> open_stream(Connection* self, Connection::Impl* impl) {
-    const auto& o = self->options();
+awaitable<error_code> open_stream(Connection::Impl* impl) {
+    const auto& o = impl->options();
     auto ex = impl->executor;
     tcp::resolver resolver{ex};
     asio::steady_timer timer{ex, o.connect_timeout};
@@ -349,11 +335,49 @@ awaitable<error_code> open_stream(Connection* self, Connection::Impl* impl) {
     co_return error_code{};
 }
 
-awaitable<void> connect_and_run(Connection* self, Connection::Impl* impl, std::uint64_t gen) {
-    const auto& o = self->options();
-    auto& stats = const_cast<ConnectionStats&>(self->stats());
-    stats.connect_attempts += 1;
-    auto ec = co_await open_stream(self, impl);
+}  // namespace
+
+// The link's set-up request came back: open the link to the callers, or end
+// it when the server refused (a wrong password, a database that does not exist).
+void Connection::Impl::setup_done(const Completion& c) {
+    setup_id = 0;
+    setup_deadline.cancel();
+    const auto& o = options();
+    if (c.error) {  // its deadline, or the link broke
+        if (c.error == make_error_code(errc::timeout)) {
+            last_error = "no answer to the connection set-up before REDIS_CONNECT_TIMEOUT";
+            spdlog::warn("redis.setup_timeout node={}:{}", o.host, o.port);
+            teardown(make_error_code(errc::connect_failed), true);
+        }
+        return;
+    }
+    for (std::size_t i = 0; i < c.replies.size(); ++i) {
+        const auto& reply = c.replies[i];
+        if (!reply->is_error()) continue;
+        // CLIENT SETNAME (always last) may be renamed away on managed services: not fatal.
+        const bool setname = !o.client_name.empty() && i + 1 == c.replies.size();
+        if (setname) continue;
+        last_error = std::string{reply->error_message().substr(0, 160)};
+        spdlog::error("redis.setup_refused node={}:{} reply={}", o.host, o.port,
+                      std::string{reply->error_message().substr(0, 120)});
+        teardown(make_error_code(errc::auth_failed), true);
+        return;
+    }
+    mux.open();
+    state = State::ready;
+    backoff = std::chrono::milliseconds{0};
+    last_error.clear();
+    counters().connects.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("redis.connected node={}:{}", o.host, o.port);
+    wake.cancel();  // the requests held during set-up may go out
+}
+
+namespace {
+
+awaitable<void> connect_and_run(Connection::Impl* impl, std::uint64_t gen) {
+    const auto& o = impl->options();
+    impl->counters().connect_attempts.fetch_add(1, std::memory_order_relaxed);
+    auto ec = co_await open_stream(impl);
     if (impl->generation != gen) co_return;
     if (ec) {
         impl->last_error = ec.message();
@@ -361,7 +385,8 @@ awaitable<void> connect_and_run(Connection* self, Connection::Impl* impl, std::u
         impl->teardown(make_error_code(errc::connect_failed), true);
         co_return;
     }
-    // Set-up commands, pipelined, before any caller's command.
+    // Set-up commands, pipelined, before any caller's command (the
+    // multiplexer holds those back until the set-up's replies are checked).
     std::string setup;
     std::size_t count = 0;
     if (o.credentials) {
@@ -384,43 +409,21 @@ awaitable<void> connect_and_run(Connection* self, Connection::Impl* impl, std::u
         resp::append_command(setup, {"CLIENT", "SETNAME", o.client_name});
         ++count;
     }
-    if (count > 0) {
-        asio::steady_timer timer{impl->executor, o.connect_timeout};
-        auto written = co_await (impl->write_some(setup) || timer.async_wait(use_nothrow));
-        if (impl->generation != gen) co_return;
-        if (written.index() == 1 || std::get<0>(std::get<0>(written))) {
-            impl->teardown(make_error_code(errc::connect_failed), true);
-            co_return;
-        }
-        for (std::size_t i = 0; i < count; ++i) {
-            timer.expires_after(o.connect_timeout);
-            auto got = co_await (read_one(impl, gen) || timer.async_wait(use_nothrow));
-            if (impl->generation != gen) co_return;
-            if (got.index() == 1 || !std::get<0>(got)) {
-                impl->teardown(make_error_code(errc::connect_failed), true);
-                co_return;
-            }
-            const auto& reply = std::get<0>(got).value();
-            if (reply->is_error()) {
-                // CLIENT SETNAME may be renamed away on managed services: not fatal.
-                const bool setname = !o.client_name.empty() && i == count - 1;
-                if (!setname) {
-                    impl->last_error = std::string{reply->error_message().substr(0, 160)};
-                    spdlog::error("redis.setup_refused node={}:{} reply={}", o.host, o.port,
-                                  std::string{reply->error_message().substr(0, 120)});
-                    impl->teardown(make_error_code(errc::auth_failed), true);
-                    co_return;
-                }
-            }
-        }
+    spawn_loop(impl, gen, "writer", writer_loop(impl, gen));
+    spawn_loop(impl, gen, "reader", reader_loop(impl, gen));
+    if (count == 0) {
+        impl->setup_done(Completion{0, {}, {}});
+        co_return;
     }
-    impl->state = Connection::Impl::State::ready;
-    impl->backoff = std::chrono::milliseconds{0};
-    impl->last_error.clear();
-    stats.connects += 1;
-    spdlog::debug("redis.connected node={}:{}", o.host, o.port);
-    asio::co_spawn(impl->executor, writer_loop(self, impl, gen), asio::detached);
-    asio::co_spawn(impl->executor, reader_loop(self, impl, gen), asio::detached);
+    impl->setup_id = impl->mux.submit_setup(std::move(setup), count);
+    impl->setup_deadline.expires_after(o.connect_timeout);
+    impl->setup_deadline.async_wait([impl, gen, id = impl->setup_id](error_code wait_ec) {
+        if (wait_ec || impl->generation != gen) return;
+        std::vector<Completion> done;
+        impl->mux.cancel(id, make_error_code(errc::timeout), done);
+        impl->deliver(done);
+    });
+    impl->wake.cancel();
 }
 
 }  // namespace
@@ -440,40 +443,35 @@ const std::string& Connection::last_error() const { return impl_->last_error; }
 
 void Connection::close() { impl_->teardown(make_error_code(errc::closed), false); }
 
+std::size_t Connection::pending() const { return impl_->mux.pending(); }
+
 namespace {
 
 struct Initiate {
-    Connection* self;
     Connection::Impl* impl;
 
     void operator()(Handler handler, std::string payload, std::vector<std::string_view> parts, std::size_t count,
                     Deadline deadline) const {
-        auto p = std::make_shared<Pending>();
-        p->payload = std::move(payload);
-        p->parts = std::move(parts);
-        p->expected = count;
-        p->handler.emplace(std::move(handler));
-        const auto& o = self->options();
-        if (impl->queued.size() + impl->inflight.size() >= o.max_pending) {
-            impl->complete(p, make_error_code(errc::queue_full));
-            return;
-        }
+        const auto& o = impl->options();
+        auto refuse = [&](errc why) {
+            asio::post(impl->executor, [h = std::move(handler), why]() mutable {
+                std::move(h)(make_error_code(why), std::vector<OwnedReply>{});
+            });
+        };
+        if (count == 0) return refuse(errc::server_error);
+        if (impl->mux.pending() >= o.max_pending) return refuse(errc::queue_full);
         if (impl->state == Connection::Impl::State::idle) {
-            if (std::chrono::steady_clock::now() < impl->next_attempt) {
-                impl->complete(p, make_error_code(errc::backing_off));
-                return;
-            }
+            if (std::chrono::steady_clock::now() < impl->next_attempt) return refuse(errc::backing_off);
             impl->state = Connection::Impl::State::connecting;
-            asio::co_spawn(impl->executor, connect_and_run(self, impl, impl->generation), asio::detached);
+            spawn_loop(impl, impl->generation, "connect", connect_and_run(impl, impl->generation));
         }
-        p->timer.emplace(impl->executor, deadline);
-        std::weak_ptr<Pending> weak = p;
-        Connection::Impl* impl_ptr = impl;
-        p->timer->async_wait([weak, impl_ptr](error_code ec) {
-            auto locked = weak.lock();
-            if (!ec && locked && !locked->done) impl_ptr->complete(locked, make_error_code(errc::timeout));
+        const RequestId id = impl->mux.submit(std::move(payload), std::move(parts), count);
+        auto& waiter = impl->waiters[id];
+        waiter.handler.emplace(std::move(handler));
+        waiter.deadline.emplace(impl->executor, deadline);
+        waiter.deadline->async_wait([impl = impl, id](error_code ec) {
+            if (!ec) impl->deadline_passed(id);
         });
-        impl->queued.push_back(std::move(p));
         if (impl->state == Connection::Impl::State::ready) impl->wake.cancel();
     }
 };
@@ -484,7 +482,7 @@ awaitable<result<std::vector<OwnedReply>>> Connection::execute(std::string paylo
                                                                Deadline deadline) {
     // A named initiation object: GCC 12 destroys some temporaries of a
     // co_await full-expression twice.
-    const Initiate initiate{this, impl_.get()};
+    const Initiate initiate{impl_.get()};
     std::vector<std::string_view> no_parts;
     auto [ec, replies] = co_await asio::async_initiate<decltype(use_nothrow), void(error_code, std::vector<OwnedReply>)>(
         initiate, use_nothrow, std::move(payload), std::move(no_parts), count, deadline);
@@ -495,7 +493,7 @@ awaitable<result<std::vector<OwnedReply>>> Connection::execute(std::string paylo
 awaitable<result<std::vector<OwnedReply>>> Connection::execute_parts(std::vector<std::string_view> parts,
                                                                      std::size_t count, Deadline deadline) {
     // (Named arguments only: see execute().)
-    const Initiate initiate{this, impl_.get()};
+    const Initiate initiate{impl_.get()};
     std::string no_payload;
     auto [ec, replies] = co_await asio::async_initiate<decltype(use_nothrow), void(error_code, std::vector<OwnedReply>)>(
         initiate, use_nothrow, std::move(no_payload), std::move(parts), count, deadline);

@@ -2,8 +2,10 @@
 //
 // Automatic pipelining: commands issued by concurrent coroutines of the
 // worker are queued, written together in one write, and matched to replies in
-// order. A command whose deadline passes is abandoned, not torn out: its reply
-// is still read and dropped, so later callers stay in step.
+// order. A command whose deadline passes is abandoned, not torn out: its
+// replies are still read and dropped, so later callers stay in step. Which
+// reply belongs to which caller is decided by a Multiplexer (multiplexer.hpp),
+// a state machine without sockets; this class only drives it.
 //
 // The connection (re)connects lazily: the first command, or the first after a
 // failure, opens it (TCP, optional TLS, AUTH with credentials asked from the
@@ -22,6 +24,7 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -93,7 +96,7 @@ struct ConnectionOptions {
     std::string client_name = "yooni-cache";
 };
 
-// Counters of one connection, for tests and metrics.
+// Counters of one connection, for tests and metrics (a snapshot).
 struct ConnectionStats {
     std::uint64_t connects = 0;         // connections opened successfully
     std::uint64_t connect_attempts = 0;
@@ -102,7 +105,17 @@ struct ConnectionStats {
     std::uint64_t abandoned = 0;        // replies dropped because their caller timed out
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+// The live counters: written on the connection's worker, read from any thread.
+struct ConnectionCounters {
+    std::atomic<std::uint64_t> connects{0};
+    std::atomic<std::uint64_t> connect_attempts{0};
+    std::atomic<std::uint64_t> writes{0};
+    std::atomic<std::uint64_t> commands{0};
+    std::atomic<std::uint64_t> abandoned{0};
+    ConnectionStats snapshot() const;
+};
+
+class Connection {
 public:
     static std::shared_ptr<Connection> create(boost::asio::any_io_executor executor, ConnectionOptions options);
     ~Connection();
@@ -122,7 +135,10 @@ public:
 
     bool connected() const;
     const ConnectionOptions& options() const { return options_; }
-    const ConnectionStats& stats() const { return stats_; }
+    // Any thread may ask.
+    ConnectionStats stats() const { return counters_.snapshot(); }
+    // Calls not completed yet (queued or waiting for replies).
+    std::size_t pending() const;
     // Why the last connect attempt failed ("Connection refused", "WRONGPASS ...",
     // a TLS verification error); empty after a successful connect.
     const std::string& last_error() const;
@@ -134,7 +150,7 @@ public:
 private:
     Connection(boost::asio::any_io_executor executor, ConnectionOptions options);
     ConnectionOptions options_;
-    ConnectionStats stats_;
+    ConnectionCounters counters_;
     std::unique_ptr<Impl> impl_;
 };
 
