@@ -43,6 +43,8 @@ public:
     // What the server wrote to its log so far, for failure messages.
     std::string log() const;
 
+    // The server's process id (to pause it with SIGSTOP, say).
+    int pid() const { return process_.pid(); }
     bool running();
     // Stops the server now, e.g. to test what a client does when it goes away.
     void stop();
