@@ -4,6 +4,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <spdlog/spdlog.h>
@@ -25,6 +26,7 @@ public:
             case errc::bad_pattern: return "pattern too long";
             case errc::backend_error: return "cache backend answered with an error";
             case errc::not_replicated: return "write not confirmed by enough replicas in time";
+            case errc::compute_failed: return "the computation of the value failed with an exception";
         }
         return "unknown cache error";
     }
@@ -55,33 +57,55 @@ const boost::system::error_category& category() {
 boost::system::error_code make_error_code(errc e) { return {static_cast<int>(e), category()}; }
 
 // One computation of a key in flight; waiters from any thread park their
-// completion handlers here and are resumed on their own executors.
+// completion handlers here and are resumed on their own executors, with the
+// outcome or, when their own deadline passes first, errc::timeout.
 struct Cache::Flight {
     std::mutex mutex;
     bool done = false;
     result<std::string> outcome{make_error_code(errc::unavailable)};
     struct Waiter {
+        std::uint64_t id;
         asio::any_io_executor executor;  // the waiter's own worker
         asio::any_completion_handler<void(result<std::string>)> handler;
+        std::shared_ptr<asio::steady_timer> deadline;  // used on `executor` only
     };
     std::vector<Waiter> waiters;
+    std::uint64_t next_waiter = 0;
 
     void finish(result<std::string> value) {
         std::vector<Waiter> ready;
         {
             std::lock_guard lock{mutex};
+            if (done) return;
             done = true;
             outcome = value;
             ready.swap(waiters);
         }
         for (auto& w : ready)
-            asio::post(w.executor, [h = std::move(w.handler), value]() mutable { std::move(h)(value); });
+            asio::post(w.executor, [h = std::move(w.handler), t = std::move(w.deadline), value]() mutable {
+                t->cancel();
+                std::move(h)(value);
+            });
+    }
+
+    // The waiter's deadline passed: it leaves with errc::timeout (when the
+    // outcome has not reached it already).
+    void expire(std::uint64_t id) {
+        std::optional<asio::any_completion_handler<void(result<std::string>)>> handler;
+        {
+            std::lock_guard lock{mutex};
+            auto it = std::find_if(waiters.begin(), waiters.end(), [id](const Waiter& w) { return w.id == id; });
+            if (it == waiters.end()) return;
+            handler.emplace(std::move(it->handler));
+            waiters.erase(it);
+        }
+        std::move (*handler)(result<std::string>{make_error_code(errc::timeout)});
     }
 };
 
 namespace {
 
-awaitable<result<std::string>> wait_for(std::shared_ptr<Cache::Flight> flight);
+awaitable<result<std::string>> wait_for(std::shared_ptr<Cache::Flight> flight, Deadline deadline);
 
 }  // namespace
 
@@ -217,18 +241,23 @@ awaitable<result<std::size_t>> Cache::delete_pattern(std::string pattern, Deadli
 
 namespace {
 
-awaitable<result<std::string>> wait_for(std::shared_ptr<Cache::Flight> flight) {
-    auto initiate = [flight](auto handler) {
+awaitable<result<std::string>> wait_for(std::shared_ptr<Cache::Flight> flight, Deadline deadline) {
+    auto initiate = [flight, deadline](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
         std::unique_lock lock{flight->mutex};
         if (flight->done) {
             auto value = flight->outcome;
             lock.unlock();
-            auto ex = asio::get_associated_executor(handler);
             asio::post(ex, [h = std::move(handler), value]() mutable { std::move(h)(value); });
             return;
         }
-        asio::any_io_executor ex = asio::get_associated_executor(handler);
-        flight->waiters.push_back(Cache::Flight::Waiter{std::move(ex), std::move(handler)});
+        const auto id = ++flight->next_waiter;
+        auto timer = std::make_shared<asio::steady_timer>(ex, deadline);
+        flight->waiters.push_back(Cache::Flight::Waiter{id, ex, std::move(handler), timer});
+        lock.unlock();
+        timer->async_wait([flight, id](boost::system::error_code ec) {
+            if (!ec) flight->expire(id);
+        });
     };
     co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(result<std::string>)>(
         initiate, asio::use_awaitable);
@@ -253,14 +282,37 @@ awaitable<result<std::string>> Cache::get_or_compute(std::string key, Compute co
         }
         flight = slot;
     }
-    if (!leader) co_return co_await wait_for(std::move(flight));
+    if (!leader) co_return co_await wait_for(std::move(flight), deadline);
     co_return co_await run_flight(std::move(key), std::move(flight), std::move(compute), ttl, deadline);
 }
 
 awaitable<result<std::string>> Cache::run_flight(std::string key, std::shared_ptr<Flight> flight, Compute compute,
                                                  std::optional<std::chrono::seconds> ttl, Deadline deadline) {
+    // However the leader ends (a value, an error, an exception from compute,
+    // its coroutine destroyed at shutdown), the key is freed and the waiters
+    // are answered.
+    struct Release {
+        Cache* cache;
+        const std::string& key;
+        const std::shared_ptr<Flight>& flight;
+        ~Release() {
+            {
+                std::lock_guard lock{cache->flights_mutex_};
+                if (auto it = cache->flights_.find(key); it != cache->flights_.end() && it->second == flight)
+                    cache->flights_.erase(it);
+            }
+            flight->finish(make_error_code(errc::compute_failed));  // (no-op when finished already)
+        }
+    } release{this, key, flight};
     OpTimer timer{stats_, Op::get_or_compute};
-    result<std::string> value = co_await compute();
+    result<std::string> value = make_error_code(errc::compute_failed);
+    try {
+        value = co_await compute();
+    } catch (const std::exception& e) {
+        timer.failed();
+        spdlog::error("cache.compute_threw key_bytes={} exception={}", key.size(), e.what());
+        throw;  // the leader's caller sees its own exception; the waiters get errc::compute_failed
+    }
     if (value) {
         auto stored = co_await set(key, *value, ttl, deadline);
         if (!stored) spdlog::warn("cache.compute_store_failed key_bytes={} error={}", key.size(), stored.error().message());

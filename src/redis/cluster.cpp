@@ -50,14 +50,14 @@ awaitable<std::vector<GroupResult>> send_all(Cluster::Impl* impl, std::vector<Gr
     auto ex = co_await asio::this_coro::executor;
     std::vector<GroupResult> out;
     if (groups.size() == 1) {  // the common case: no fan-out machinery
-        auto conn = impl->pool.get(ex, impl->options_for(groups[0].node, groups[0].replica));
+        auto conn = impl->link(ex, groups[0].node, groups[0].replica);
         out.push_back(co_await conn->execute_parts(std::move(groups[0].parts), groups[0].count, deadline));
         co_return out;
     }
     auto join = std::make_shared<Join>(ex, groups.size());
     join->done.expires_at(std::chrono::steady_clock::time_point::max());
     for (std::size_t g = 0; g < groups.size(); ++g) {
-        auto conn = impl->pool.get(ex, impl->options_for(groups[g].node, groups[g].replica));
+        auto conn = impl->link(ex, groups[g].node, groups[g].replica);
         asio::co_spawn(ex, send_group(std::move(conn), std::move(groups[g].parts), groups[g].count, deadline),
                        [join, g](std::exception_ptr e, GroupResult r) {
                            join->results[g] = e ? GroupResult{make_error_code(errc::closed)} : std::move(r);

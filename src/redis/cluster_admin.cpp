@@ -48,7 +48,7 @@ awaitable<result<std::size_t>> Cluster::delete_matching(std::string pattern, Dea
         std::string cursor = "0";
         bool lost = false;
         do {
-            auto conn = impl->pool.get(ex, impl->options_for(node, false));
+            auto conn = impl->link(ex, node, false);
             std::string scan;
             resp::append_command(scan, {"SCAN", cursor, "MATCH", pattern, "COUNT", count});
             auto reply = co_await conn->execute_one(std::move(scan), deadline);
@@ -107,7 +107,7 @@ awaitable<result<boost::json::object>> Cluster::cluster_info(Deadline deadline) 
     for (const auto& s : impl->options.seeds) candidates.push_back(s);
     auto ex = co_await asio::this_coro::executor;
     for (const auto& node : candidates) {
-        auto conn = impl->pool.get(ex, impl->options_for(node, false));
+        auto conn = impl->link(ex, node, false);
         std::string payload;
         resp::append_command(payload, {"CLUSTER", "INFO"});
         resp::append_command(payload, {"CLUSTER", "NODES"});
@@ -130,7 +130,7 @@ awaitable<result<boost::json::object>> Cluster::cluster_info(Deadline deadline) 
             if (auto addr = NodeAddress::parse(n.address); addr && addr->port != 0) asks.emplace_back(i, *addr);
         }
         for (const auto& [i, addr] : asks) {
-            auto c = impl->pool.get(ex, impl->options_for(addr, false));
+            auto c = impl->link(ex, addr, false);
             std::string info_cmd;
             resp::append_command(info_cmd, {"INFO"});
             auto got = co_await c->execute_one(std::move(info_cmd), std::min(deadline, std::chrono::steady_clock::now() +

@@ -67,6 +67,15 @@ struct Cluster::Impl {
     std::atomic<std::uint64_t> replica_rr{0};
 
     ConnectionOptions options_for(const NodeAddress& node, bool readonly) const;
+    // The calling worker's link to `node` (no lock, no copy once it exists).
+    std::shared_ptr<Connection> link(const boost::asio::any_io_executor& ex, const NodeAddress& node, bool readonly) {
+        return pool.get(ex, node.host, node.port, readonly, [&] { return options_for(node, readonly); });
+    }
+    // The control thread's link to `node` (refreshes, health).
+    std::shared_ptr<Connection> control_link(const NodeAddress& node) {
+        return control_pool.get(control.get_executor(), node.host, node.port, false,
+                                [&] { return options_for(node, false); });
+    }
     std::shared_ptr<const SlotMap> snapshot() const;
     void publish(std::shared_ptr<const SlotMap> next, bool covers_all);
     // MOVED: patch one slot of the current map.

@@ -1,6 +1,7 @@
 // Slot-map refresh and publication for redis::Cluster. Runs on the control
 // thread; the workers only read snapshots and ask for refreshes.
 #include "redis/cluster_impl.hpp"
+#include "redis/spawn.hpp"
 
 #include <yooni/redis/cluster_nodes.hpp>
 #include <yooni/resp/encoder.hpp>
@@ -111,7 +112,14 @@ awaitable<void> refresh_task(Cluster::Impl* impl);
 
 void start_refresh(Cluster::Impl* impl) {
     impl->refreshing = true;
-    asio::co_spawn(impl->control, refresh_task(impl), asio::detached);
+    // A refresh that throws must not leave `refreshing` set: every later
+    // refresh would wait for it forever. It is logged, and another is asked
+    // for (after the cool-down).
+    detail::spawn_logged(impl->control.get_executor(), refresh_task(impl), "cluster.refresh", [impl] {
+        impl->refreshing = false;
+        impl->refresh_again = false;
+        impl->request_refresh();
+    });
 }
 
 awaitable<void> refresh_later(Cluster::Impl* impl, std::chrono::steady_clock::time_point when) {
@@ -124,7 +132,7 @@ awaitable<void> refresh_later(Cluster::Impl* impl, std::chrono::steady_clock::ti
 
 // One candidate's CLUSTER SLOTS, parsed; `why` says what went wrong.
 awaitable<result<std::shared_ptr<const SlotMap>>> ask_slots(Cluster::Impl* impl, NodeAddress node, std::string* why) {
-    auto conn = impl->control_pool.get(impl->control.get_executor(), impl->options_for(node, false));
+    auto conn = impl->control_link(node);
     std::string payload;
     resp::append_command(payload, {"CLUSTER", "SLOTS"});
     auto reply = co_await conn->execute_one(std::move(payload),
@@ -163,7 +171,7 @@ awaitable<void> read_health(Cluster::Impl* impl, NodeAddress node) {
     // health is written only on this (the control) thread, so reading it here needs no lock.
     if (impl->health.known && now - impl->last_health < std::chrono::seconds(1)) co_return;
     impl->last_health = now;
-    auto conn = impl->control_pool.get(impl->control.get_executor(), impl->options_for(node, false));
+    auto conn = impl->control_link(node);
     std::string payload;
     resp::append_command(payload, {"CLUSTER", "INFO"});
     const auto budget = std::min<std::chrono::milliseconds>(impl->options.connection.connect_timeout,
@@ -313,6 +321,14 @@ awaitable<void> periodic_refresh(Cluster::Impl* impl) {
     }
 }
 
+// The periodic refresh runs for the client's life: should it throw, it is
+// logged and started again.
+void start_periodic_refresh(Cluster::Impl* impl) {
+    detail::spawn_logged(impl->control.get_executor(), periodic_refresh(impl), "cluster.periodic_refresh", [impl] {
+        if (!impl->stopping.load()) start_periodic_refresh(impl);
+    });
+}
+
 }  // namespace
 
 void Cluster::Impl::request_refresh(std::optional<NodeAddress> first) {
@@ -328,7 +344,8 @@ void Cluster::Impl::request_refresh(std::optional<NodeAddress> first) {
             start_refresh(this);
         } else if (!refresh_scheduled) {
             refresh_scheduled = true;
-            asio::co_spawn(control, refresh_later(this, last_refresh + options.refresh_cooldown), asio::detached);
+            detail::spawn_logged(control.get_executor(), refresh_later(this, last_refresh + options.refresh_cooldown),
+                                 "cluster.refresh_later", [this] { refresh_scheduled = false; });
         }
     });
 }
@@ -338,7 +355,7 @@ Cluster::Cluster(ClusterOptions options) : impl_(std::make_unique<Impl>(std::mov
 Cluster::~Cluster() { stop(); }
 
 void Cluster::start() {
-    asio::co_spawn(impl_->control, periodic_refresh(impl_.get()), asio::detached);
+    start_periodic_refresh(impl_.get());
     impl_->control_thread = std::thread([impl = impl_.get()] { impl->control.run(); });
     impl_->request_refresh();
 }

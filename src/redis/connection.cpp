@@ -7,6 +7,7 @@
 #include <yooni/redis/connection.hpp>
 
 #include <yooni/redis/multiplexer.hpp>
+#include "redis/spawn.hpp"
 #include <yooni/resp/encoder.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -200,18 +201,18 @@ namespace {
 // logged and ends the link (its callers fail with errc::closed and the next
 // call reconnects), never leaving the link half alive.
 void spawn_loop(Connection::Impl* impl, std::uint64_t gen, const char* what, awaitable<void> loop) {
-    asio::co_spawn(impl->executor, std::move(loop), [impl, gen, what](std::exception_ptr e) {
+    const bool connecting = std::string_view{what} == "connect";
+    asio::co_spawn(impl->executor, std::move(loop), [impl, gen, what, connecting](std::exception_ptr e) {
         if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("redis.{}_failed node={}:{} exception={}", what, impl->options().host, impl->options().port,
-                          ex.what());
-        } catch (...) {
-            spdlog::error("redis.{}_failed node={}:{} exception=unknown", what, impl->options().host,
-                          impl->options().port);
+        spdlog::error("redis.{}_failed node={}:{} exception={}", what, impl->options().host, impl->options().port,
+                      detail::describe_exception(e));
+        if (impl->generation != gen) return;
+        if (connecting) {  // (a credentials provider that threw, say): a failed attempt, with backoff
+            impl->last_error = "the connection set-up failed with an exception";
+            impl->teardown(make_error_code(errc::connect_failed), true);
+        } else {
+            impl->teardown(make_error_code(errc::closed), false);
         }
-        if (impl->generation == gen) impl->teardown(make_error_code(errc::closed), false);
     });
 }
 

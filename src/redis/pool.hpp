@@ -1,7 +1,11 @@
 // Connections of one client, one per (worker io_context, node): each worker
 // pipelines over its own link to each node (ARCHITECTURE.md: shared nothing
-// on the hot path). Looked up under a shared lock; created on first use on
-// the caller's executor.
+// on the hot path).
+//
+// A worker finds its links without a lock and without copying options: its
+// own table is reached through a thread-local cache and written by that
+// worker only. The pool's lock is taken when a worker first uses the pool
+// and when a link is opened (both rare), and by totals()/close_all().
 #pragma once
 
 #include <yooni/redis/connection.hpp>
@@ -10,63 +14,126 @@
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/query.hpp>
 
+#include <atomic>
 #include <map>
-#include <shared_mutex>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
 
 namespace yooni::redis::detail {
 
 class ConnectionPool {
 public:
+    ConnectionPool() : id_(next_id()) {}
+    ConnectionPool(const ConnectionPool&) = delete;
+    ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+    // The calling worker's link to host:port (a READONLY link when
+    // `readonly`), created with make_options() on first use. Call on the
+    // worker's own thread, the one running `executor`'s io_context.
+    template <class MakeOptions>
+    std::shared_ptr<Connection> get(const boost::asio::any_io_executor& executor, std::string_view host,
+                                    std::uint16_t port, bool readonly, MakeOptions&& make_options) {
+        Worker& w = worker(executor);
+        const LinkView view{host, port, readonly};
+        if (auto it = w.links.find(view); it != w.links.end()) return it->second;
+        auto link = Connection::create(executor, make_options());
+        std::lock_guard lock{mutex_};  // totals() may be reading the table
+        w.links.emplace(LinkKey{std::string{host}, port, readonly}, link);
+        return link;
+    }
     std::shared_ptr<Connection> get(const boost::asio::any_io_executor& executor, const ConnectionOptions& options) {
-        auto* context = &boost::asio::query(executor, boost::asio::execution::context);
-        Key key{context, options.host, options.port, options.readonly};
-        {
-            std::shared_lock lock{mutex_};
-            if (auto it = map_.find(key); it != map_.end()) return it->second;
-        }
-        std::unique_lock lock{mutex_};
-        auto& slot = map_[key];
-        if (!slot) slot = Connection::create(executor, options);
-        return slot;
+        return get(executor, options.host, options.port, options.readonly, [&] { return options; });
     }
 
     // Sum of the counters of every connection (for tests and metrics).
     ConnectionStats totals() const {
-        std::shared_lock lock{mutex_};
+        std::lock_guard lock{mutex_};
         ConnectionStats t;
-        for (const auto& [k, c] : map_) {
-            const auto& s = c->stats();
-            t.connects += s.connects;
-            t.connect_attempts += s.connect_attempts;
-            t.writes += s.writes;
-            t.commands += s.commands;
-            t.abandoned += s.abandoned;
-        }
+        for (const auto& [context, w] : workers_)
+            for (const auto& [k, c] : w->links) {
+                const auto s = c->stats();
+                t.connects += s.connects;
+                t.connect_attempts += s.connect_attempts;
+                t.writes += s.writes;
+                t.commands += s.commands;
+                t.abandoned += s.abandoned;
+            }
         return t;
     }
 
     std::size_t size() const {
-        std::shared_lock lock{mutex_};
-        return map_.size();
+        std::lock_guard lock{mutex_};
+        std::size_t n = 0;
+        for (const auto& [context, w] : workers_) n += w->links.size();
+        return n;
     }
 
     // Only once the io_contexts no longer run (their threads are joined).
     void close_all() {
-        std::unique_lock lock{mutex_};
-        for (auto& [k, c] : map_) c->close();
-        map_.clear();
+        std::lock_guard lock{mutex_};
+        for (auto& [context, w] : workers_)
+            for (auto& [k, c] : w->links) c->close();
+        workers_.clear();
+        id_.store(next_id(), std::memory_order_release);  // every thread's cached table is stale now
     }
 
 private:
-    struct Key {
-        boost::asio::execution_context* context;
+    struct LinkView {
+        std::string_view host;
+        std::uint16_t port;
+        bool readonly;
+    };
+    struct LinkKey {
         std::string host;
         std::uint16_t port;
         bool readonly;
-        auto operator<=>(const Key&) const = default;
     };
-    mutable std::shared_mutex mutex_;
-    std::map<Key, std::shared_ptr<Connection>> map_;
+    struct LinkLess {
+        using is_transparent = void;
+        static auto tie(const LinkKey& k) { return std::tuple<std::string_view, std::uint16_t, bool>{k.host, k.port, k.readonly}; }
+        static auto tie(const LinkView& k) { return std::tuple<std::string_view, std::uint16_t, bool>{k.host, k.port, k.readonly}; }
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const { return tie(a) < tie(b); }
+    };
+    // One worker's links: looked up by that worker alone, without a lock.
+    struct Worker {
+        std::map<LinkKey, std::shared_ptr<Connection>, LinkLess> links;
+    };
+
+    static std::uint64_t next_id() {
+        static std::atomic<std::uint64_t> ids{0};
+        return ids.fetch_add(1, std::memory_order_relaxed) + 1;
+    }
+
+    Worker& worker(const boost::asio::any_io_executor& executor) {
+        auto* context = &boost::asio::query(executor, boost::asio::execution::context);
+        // The last table this thread used, per pool: a worker asks the same pools again and again.
+        struct Cached {
+            std::uint64_t pool = 0;
+            boost::asio::execution_context* context = nullptr;
+            Worker* worker = nullptr;
+        };
+        thread_local Cached cache[4];
+        const auto id = id_.load(std::memory_order_acquire);
+        for (auto& c : cache)
+            if (c.pool == id && c.context == context) return *c.worker;
+        Worker* found;
+        {
+            std::lock_guard lock{mutex_};
+            auto& slot = workers_[context];
+            if (!slot) slot = std::make_unique<Worker>();
+            found = slot.get();
+        }
+        thread_local unsigned next_slot = 0;
+        cache[next_slot++ % 4] = Cached{id, context, found};
+        return *found;
+    }
+
+    std::atomic<std::uint64_t> id_;  // new on close_all(): no thread keeps a table of before
+    mutable std::mutex mutex_;
+    std::map<boost::asio::execution_context*, std::unique_ptr<Worker>> workers_;
 };
 
 }  // namespace yooni::redis::detail

@@ -3,6 +3,7 @@
 #include <yooni/redis/standalone.hpp>
 
 #include "redis/pool.hpp"
+#include "redis/spawn.hpp"
 
 #include <yooni/resp/encoder.hpp>
 
@@ -76,6 +77,19 @@ awaitable<void> health_loop(Standalone::Impl* impl) {
     }
 }
 
+// The health loop runs for the client's life: should it throw, it is logged
+// and started again after one interval.
+awaitable<void> health_loop_after(Standalone::Impl* impl, std::chrono::milliseconds pause) {
+    co_await pause_until(std::chrono::steady_clock::now() + pause);
+    co_await health_loop(impl);
+}
+
+void start_health_loop(Standalone::Impl* impl, std::chrono::milliseconds pause) {
+    detail::spawn_logged(impl->control.get_executor(), health_loop_after(impl, pause), "redis.health", [impl] {
+        if (!impl->stopping.load()) start_health_loop(impl, impl->options.health_interval);
+    });
+}
+
 }  // namespace
 
 Standalone::Standalone(StandaloneOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -84,7 +98,7 @@ Standalone::~Standalone() { stop(); }
 
 void Standalone::start() {
     impl_->control_connection = Connection::create(impl_->control.get_executor(), impl_->options.connection);
-    asio::co_spawn(impl_->control, health_loop(impl_.get()), asio::detached);
+    start_health_loop(impl_.get(), std::chrono::milliseconds{0});
     impl_->control_thread = std::thread([this] { impl_->control.run(); });
 }
 

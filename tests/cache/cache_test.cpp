@@ -5,6 +5,7 @@
 #include <yooni/cache/glob.hpp>
 #include <yooni/cache/memory_backend.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -164,6 +165,77 @@ TEST_F(CacheTest, FailedComputeIsReturnedAndNotStored) {
     ASSERT_FALSE(v);
     EXPECT_FALSE(backend_.store().exists("fails"));
     EXPECT_EQ(cache_.flights_in_progress(), 0u);
+}
+
+// A computation held until the test opens its gate (a timer that never
+// expires by itself; cancelling it opens the gate).
+asio::steady_timer* gate = nullptr;
+bool compute_throws = false;
+
+asio::awaitable<result<std::string>> gated_compute() {
+    co_await gate->async_wait(asio::as_tuple(asio::use_awaitable));
+    if (compute_throws) throw std::runtime_error("supplier feed parse error");
+    co_return std::string{"\"gated\""};
+}
+
+asio::awaitable<result<std::string>> ask_gated(Cache* cache, Deadline deadline) {
+    co_return co_await cache->get_or_compute("gated", gated_compute, 60s, deadline);
+}
+
+asio::awaitable<result<std::string>> ok_compute() { co_return std::string{"\"again\""}; }
+
+TEST_F(CacheTest, AWaiterLeavesAtItsOwnDeadlineWhileTheComputationGoesOn) {
+    asio::io_context ioc;
+    asio::steady_timer g{ioc, std::chrono::steady_clock::time_point::max()};
+    gate = &g;
+    compute_throws = false;
+    auto leader = asio::co_spawn(ioc, ask_gated(&cache_, soon()), asio::use_future);
+    auto waiter = asio::co_spawn(ioc, ask_gated(&cache_, std::chrono::steady_clock::now() + 20ms), asio::use_future);
+    while (waiter.wait_for(0s) != std::future_status::ready && ioc.run_one() > 0) {
+    }
+    ASSERT_EQ(waiter.wait_for(0s), std::future_status::ready) << "the waiter was left waiting";
+    auto w = waiter.get();
+    ASSERT_FALSE(w);
+    EXPECT_EQ(w.error(), make_error_code(errc::timeout));
+    EXPECT_EQ(cache_.flights_in_progress(), 1u);  // the leader still computes
+    g.cancel();
+    while (leader.wait_for(0s) != std::future_status::ready && ioc.run_one() > 0) {
+    }
+    ASSERT_EQ(leader.wait_for(0s), std::future_status::ready);
+    EXPECT_EQ(*leader.get(), "\"gated\"");
+    EXPECT_EQ(cache_.flights_in_progress(), 0u);
+}
+
+TEST_F(CacheTest, ALeaderThatThrowsReachesItsWaitersAndFreesTheKey) {
+    asio::io_context ioc;
+    asio::steady_timer g{ioc, std::chrono::steady_clock::time_point::max()};
+    gate = &g;
+    compute_throws = true;
+    auto leader = asio::co_spawn(ioc, ask_gated(&cache_, soon()), asio::use_future);
+    std::vector<std::future<result<std::string>>> waiters;
+    for (int i = 0; i < 3; ++i) waiters.push_back(asio::co_spawn(ioc, ask_gated(&cache_, soon()), asio::use_future));
+    while (cache_.flights_in_progress() == 0 && ioc.run_one() > 0) {
+    }
+    ioc.poll();  // every waiter parked
+    g.cancel();
+    auto all_ready = [&] {
+        for (auto& w : waiters)
+            if (w.wait_for(0s) != std::future_status::ready) return false;
+        return leader.wait_for(0s) == std::future_status::ready;
+    };
+    while (!all_ready() && ioc.run_one() > 0) {
+    }
+    ASSERT_TRUE(all_ready()) << "waiters were left waiting";
+    EXPECT_THROW(leader.get(), std::runtime_error);
+    for (auto& w : waiters) {
+        auto r = w.get();
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error(), make_error_code(errc::compute_failed));
+    }
+    EXPECT_EQ(cache_.flights_in_progress(), 0u);
+    EXPECT_FALSE(backend_.store().exists("gated"));
+    compute_throws = false;
+    EXPECT_EQ(*run(cache_.get_or_compute("gated", ok_compute, 60s, soon())), "\"again\"");
 }
 
 TEST_F(CacheTest, ValueTooLargeForTheBoundIsAnError) {

@@ -250,6 +250,33 @@ TEST(Connection, DeadNodeIsRetriedWithBackoffNotInAStorm) {
     c->close();
 }
 
+// A credentials provider (cloud IAM tokens, say) may throw: the attempt
+// fails like a refused connect, and the next call connects again, rather
+// than the link staying "connecting" for good.
+TEST(Connection, ACredentialsProviderThatThrowsFailsTheAttemptNotTheLink) {
+    test::RedisServer server{{.password = "s3cret-pw"}};
+    asio::io_context ioc;
+    auto o = local(server.port());
+    o.backoff_min = 1ms;
+    o.backoff_max = 1ms;
+    auto calls = std::make_shared<int>(0);
+    o.credentials = [calls] {
+        if (++*calls == 1) throw std::runtime_error("token service unreachable");
+        return Credentials{"", "s3cret-pw"};
+    };
+    auto c = Connection::create(ioc.get_executor(), o);
+    auto first = run(ioc, c->execute_one(cmd({"PING"}), in(2s)));
+    ASSERT_FALSE(first);
+    EXPECT_EQ(first.error(), make_error_code(errc::connect_failed));
+    EXPECT_FALSE(c->connected());
+    EXPECT_EQ(c->pending(), 0u);
+    result<OwnedReply> after = make_error_code(errc::closed);
+    for (int i = 0; i < 100 && !after; ++i) after = run(ioc, c->execute_one(cmd({"PING"}), in(2s)));
+    EXPECT_EQ(text_of(after), "PONG");
+    EXPECT_EQ(*calls, 2);
+    c->close();
+}
+
 // A fake server: a real redis-server cannot be made to send garbage.
 TEST(Connection, GarbageFromTheServerFailsTheCommandWithoutCrashing) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);

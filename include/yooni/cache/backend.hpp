@@ -37,6 +37,7 @@ enum class errc {
     bad_pattern,        // pattern longer than the limit
     backend_error,      // the backend answered with an error
     not_replicated,     // a write fewer replicas confirmed than REDIS_WAIT_REPLICAS asks
+    compute_failed,     // get_or_compute: the computation threw (its waiters get this)
 };
 const boost::system::error_category& category();
 boost::system::error_code make_error_code(errc e);

@@ -63,7 +63,10 @@ public:
     // Returns the cached value, or computes it once however many callers miss
     // the same key at the same time (single flight, across threads), stores it
     // with `ttl` and hands it to all of them. A failed compute is returned to
-    // every waiter and not stored.
+    // every waiter and not stored. A waiter that does not get the value by its
+    // own `deadline` gets errc::timeout (the computation goes on for the
+    // others). A compute that throws: its exception reaches the caller that
+    // ran it, errc::compute_failed every waiter, and the key is free again.
     using Compute = std::function<awaitable<result<std::string>>()>;
     awaitable<result<std::string>> get_or_compute(std::string key, Compute compute,
                                                   std::optional<std::chrono::seconds> ttl, Deadline deadline);

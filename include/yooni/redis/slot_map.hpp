@@ -1,14 +1,16 @@
 // The cluster's slot map: which master (and which replicas) serve each of the
 // 16384 hash slots, as one immutable, versioned snapshot.
 //
-// A refresh builds a new map and swaps the shared_ptr; readers keep the
-// snapshot they loaded for the whole command, so they never lock and never
+// A refresh builds a new map and publishes it under a version number;
+// readers keep the snapshot they loaded for the whole command, so they never
 // see a half-updated map. A MOVED patches one slot into a new snapshot
 // (with_slot_moved) instead of re-reading the whole topology.
 //
 // Threading: a SlotMap never changes after construction, so any number of
-// threads may read one. Share it as std::shared_ptr<const SlotMap>, posted to
-// each worker (std::atomic<shared_ptr> is not lock-free in libstdc++ 12).
+// threads may read one. Share it as std::shared_ptr<const SlotMap>: the
+// cluster client keeps the current one under a mutex and a version counter;
+// each worker caches its copy per thread and takes the mutex only when the
+// version moved (std::atomic<shared_ptr> is not lock-free in libstdc++ 12).
 //
 // This header does not define redis::result: connection.hpp owns that alias.
 #pragma once
@@ -140,7 +142,7 @@ public:
     std::shared_ptr<const SlotMap> with_slot_moved(std::uint16_t slot, const NodeAddress& master) const;
 
     // Same master and replicas for every slot, whatever the versions: a
-    // refresh that changed nothing need not be posted to every worker.
+    // refresh that changed nothing need not be published (workers keep their copies).
     bool same_layout(const SlotMap& other) const;
 
 private:
