@@ -61,6 +61,7 @@ public:
             case errc::no_node: return "no reachable Redis node serves this slot";
             case errc::redirect_loop: return "too many cluster redirections for one command";
             case errc::server_error: return "Redis answered with an error";
+            case errc::not_replicated: return "the write was not confirmed by enough replicas in time";
         }
         return "unknown Redis error";
     }

@@ -40,8 +40,7 @@ public:
     redis::Client& client() { return *client_; }
 
 private:
-    redis::Command write_command(const Entry& e) const;
-    boost::system::error_code check_write(const redis::OwnedReply& reply) const;
+    redis::WaitFor wait_for() const;
 
     std::unique_ptr<redis::Client> client_;
     RedisBackendOptions options_;

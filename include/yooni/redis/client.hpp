@@ -1,14 +1,17 @@
 // What the cache needs from Redis, implemented by the standalone client and
-// the cluster client alike: run commands (routed by slot in a cluster, with
-// every redirection handled inside), delete by pattern across the keyspace,
-// and the monitoring views.
+// the cluster client alike: typed calls (get, set with expiry and WAIT, mget,
+// mset, unlink), the commands under them (routed by slot in a cluster,
+// with every redirection handled inside), delete by pattern across the
+// keyspace, and the monitoring views. Everything RESP stays in redis/.
 #pragma once
 
 #include <yooni/redis/connection.hpp>
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,9 +37,43 @@ struct Command {
 Command make_command(std::initializer_list<std::string_view> args);  // slot of args[1] when present
 Command make_command(const std::vector<std::string_view>& args, std::uint16_t slot);
 
+// A value to write with its expiry (0 = none).
+struct KeyValue {
+    std::string key;
+    std::string value;
+    std::chrono::seconds ttl{0};
+};
+
+// Durability asked of a write: acknowledged only once `replicas` replicas
+// have it (WAIT on the same node, in the same pipeline, right after the
+// write), waiting at most `timeout` for them. 0 replicas = no WAIT.
+struct WaitFor {
+    int replicas = 0;
+    std::chrono::milliseconds timeout{1000};
+};
+
 class Client {
 public:
     virtual ~Client() = default;
+
+    // ---- Typed calls: each encodes its commands, finds their slots and
+    // reads the replies (commands.cpp); callers see values and errc, never
+    // RESP. An error reply is errc::server_error; a write fewer replicas
+    // confirmed than asked is errc::not_replicated.
+
+    // GET: the value, or nullopt when the key does not exist.
+    awaitable<result<std::optional<std::string>>> get(std::string_view key, Deadline deadline);
+    // SET with its expiry, then WAIT when asked.
+    awaitable<result<void>> set(const KeyValue& item, WaitFor wait, Deadline deadline);
+    // One MGET per hash slot, the groups in parallel; values in the keys' order.
+    awaitable<result<std::vector<std::optional<std::string>>>> mget(const std::vector<std::string>& keys,
+                                                                    Deadline deadline);
+    // One SET (and WAIT) per item, pipelined per node: each item keeps its own expiry.
+    awaitable<result<void>> mset(const std::vector<KeyValue>& items, WaitFor wait, Deadline deadline);
+    // UNLINK, one per hash slot; how many of the keys existed.
+    awaitable<result<std::size_t>> unlink(const std::vector<std::string>& keys, Deadline deadline);
+
+    // ---- The generic path under the typed calls.
 
     // Runs the commands (pipelined per node, nodes in parallel) and returns
     // their replies in the caller's order. A transport failure or deadline of

@@ -52,6 +52,7 @@ enum class errc {
     no_node,             // (cluster) no node serves the slot / none reachable
     redirect_loop,       // (cluster) too many MOVED/ASK for one command
     server_error,        // an error reply where a value was required
+    not_replicated,      // a write fewer replicas confirmed (WAIT) than asked
 };
 const boost::system::error_category& category();
 boost::system::error_code make_error_code(errc e);

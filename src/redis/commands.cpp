@@ -1,0 +1,135 @@
+// The typed calls of redis::Client (client.hpp): the commands they send,
+// the slot of their keys, and how their replies are read. The only place
+// where the cache's operations become RESP.
+#include <yooni/redis/client.hpp>
+#include <yooni/redis/key_slot.hpp>
+#include <yooni/resp/encoder.hpp>
+
+#include <map>
+
+namespace yooni::redis {
+
+namespace {
+
+Command write_command(const KeyValue& item, WaitFor wait) {
+    Command c;
+    if (item.ttl.count() > 0)
+        resp::append_command(c.payload, {"SET", item.key, item.value, "EX", std::to_string(item.ttl.count())});
+    else
+        resp::append_command(c.payload, {"SET", item.key, item.value});
+    c.slot = key_slot(item.key);
+    if (wait.replicas > 0) {
+        resp::append_command(c.payload, {"WAIT", std::to_string(wait.replicas), std::to_string(wait.timeout.count())});
+        c.replies = 2;  // the call returns SET's reply when it is an error, else WAIT's
+    }
+    return c;
+}
+
+// The reply of a write (and its WAIT).
+boost::system::error_code check_write(const OwnedReply& reply, WaitFor wait) {
+    if (reply->is_error()) return make_error_code(errc::server_error);
+    if (wait.replicas > 0) {
+        auto acked = reply->as_integer();
+        if (!acked) return make_error_code(errc::server_error);
+        if (*acked < wait.replicas) return make_error_code(errc::not_replicated);
+    }
+    return {};
+}
+
+// Keys grouped by slot, remembering each key's place in the caller's order.
+std::map<std::uint16_t, std::vector<std::size_t>> by_slot(const std::vector<std::string>& keys) {
+    std::map<std::uint16_t, std::vector<std::size_t>> groups;
+    for (std::size_t i = 0; i < keys.size(); ++i) groups[key_slot(keys[i])].push_back(i);
+    return groups;
+}
+
+Command keys_command(std::string_view verb, const std::vector<std::string>& keys, const std::vector<std::size_t>& idx,
+                     std::uint16_t slot) {
+    std::vector<std::string_view> args;
+    args.reserve(idx.size() + 1);
+    args.push_back(verb);
+    for (auto i : idx) args.push_back(keys[i]);
+    return make_command(args, slot);
+}
+
+}  // namespace
+
+awaitable<result<std::optional<std::string>>> Client::get(std::string_view key, Deadline deadline) {
+    std::vector<Command> cmds;
+    cmds.push_back(make_command({"GET", key}));
+    cmds.back().read_only = true;
+    auto replies = co_await run(std::move(cmds), deadline);
+    if (!replies) co_return replies.error();
+    const auto& r = (*replies)[0].reply();
+    if (r.is_null()) co_return std::optional<std::string>{};
+    auto s = r.as_string();
+    if (r.is_error() || !s) co_return make_error_code(errc::server_error);
+    co_return std::optional<std::string>{std::string{*s}};
+}
+
+awaitable<result<void>> Client::set(const KeyValue& item, WaitFor wait, Deadline deadline) {
+    std::vector<Command> cmds;
+    cmds.push_back(write_command(item, wait));
+    auto replies = co_await run(std::move(cmds), deadline);
+    if (!replies) co_return replies.error();
+    if (auto ec = check_write((*replies)[0], wait)) co_return ec;
+    co_return result<void>{};
+}
+
+awaitable<result<std::vector<std::optional<std::string>>>> Client::mget(const std::vector<std::string>& keys,
+                                                                        Deadline deadline) {
+    std::vector<std::optional<std::string>> values(keys.size());
+    if (keys.empty()) co_return values;
+    const auto groups = by_slot(keys);
+    std::vector<Command> cmds;
+    std::vector<const std::vector<std::size_t>*> order;
+    for (const auto& [slot, idx] : groups) {
+        cmds.push_back(keys_command("MGET", keys, idx, slot));
+        cmds.back().read_only = true;
+        order.push_back(&idx);
+    }
+    auto replies = co_await run(std::move(cmds), deadline);
+    if (!replies) co_return replies.error();
+    for (std::size_t g = 0; g < order.size(); ++g) {
+        const auto& r = (*replies)[g].reply();
+        const auto& idx = *order[g];
+        if (r.is_error() || r.type() != resp::Type::array || r.root().size != idx.size())
+            co_return make_error_code(errc::server_error);
+        std::size_t k = 0;
+        for (std::size_t node : r.children(0)) {
+            if (auto s = r.as_string(node)) values[idx[k]] = std::string{*s};
+            else if (r.nodes[node].type != resp::Type::null) co_return make_error_code(errc::server_error);
+            ++k;
+        }
+    }
+    co_return values;
+}
+
+awaitable<result<void>> Client::mset(const std::vector<KeyValue>& items, WaitFor wait, Deadline deadline) {
+    if (items.empty()) co_return result<void>{};
+    std::vector<Command> cmds;
+    cmds.reserve(items.size());
+    for (const auto& item : items) cmds.push_back(write_command(item, wait));
+    auto replies = co_await run(std::move(cmds), deadline);
+    if (!replies) co_return replies.error();
+    for (const auto& r : *replies)
+        if (auto ec = check_write(r, wait)) co_return ec;
+    co_return result<void>{};
+}
+
+awaitable<result<std::size_t>> Client::unlink(const std::vector<std::string>& keys, Deadline deadline) {
+    if (keys.empty()) co_return std::size_t{0};
+    std::vector<Command> cmds;
+    for (const auto& [slot, idx] : by_slot(keys)) cmds.push_back(keys_command("UNLINK", keys, idx, slot));
+    auto replies = co_await run(std::move(cmds), deadline);
+    if (!replies) co_return replies.error();
+    std::size_t n = 0;
+    for (const auto& r : *replies) {
+        auto k = r->as_integer();
+        if (!k || *k < 0) co_return make_error_code(errc::server_error);
+        n += static_cast<std::size_t>(*k);
+    }
+    co_return n;
+}
+
+}  // namespace yooni::redis
