@@ -6,6 +6,7 @@
 # the deployment files, the cluster guide's commands and the short chaos run.
 #   scripts/test.sh            debug build
 #   YOONI_PRESET=asan scripts/test.sh   the same under ASan+UBSan
+#   YOONI_PRESET=tsan scripts/test.sh   the resp, redis, cache and http suites under ThreadSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh

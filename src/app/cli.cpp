@@ -10,6 +10,7 @@
 
 #include "app/backend_factory.hpp"
 
+#include <yooni/http/status_json.hpp>
 #include <yooni/cache/cache.hpp>
 #include <yooni/cache/redis_backend.hpp>
 #include <yooni/config/settings.hpp>
@@ -620,7 +621,7 @@ int stats(const Context& ctx) {
                         {"evicted_keys", evicted},
                         {"connected_clients", clients},
                         {"errors", std::move(errors)}};
-    auto backend = session.backend().describe();
+    auto backend = http::status_json(session.backend().status());
     if (ctx.json) {
         print_json(json::object{{"backend", std::move(backend)},
                                 {"redis", std::move(server)},

@@ -49,16 +49,9 @@ awaitable<result<boost::json::object>> MemoryBackend::cluster_info(Deadline) {
     co_return o;
 }
 
-boost::json::object MemoryBackend::describe() const {
+BackendStatus MemoryBackend::status() const {
     const auto s = store_.stats();
-    boost::json::object o;
-    o["backend"] = "memory";
-    o["entries"] = s.entries;
-    o["bytes"] = s.bytes;
-    o["max_bytes"] = s.max_bytes;
-    o["evictions"] = s.evictions;
-    o["expirations"] = s.expirations;
-    return o;
+    return MemoryStatus{s.entries, s.bytes, s.max_bytes, s.evictions, s.expirations};
 }
 
 }  // namespace yooni::cache

@@ -86,6 +86,14 @@ awaitable<result<boost::json::object>> RedisBackend::cluster_info(Deadline deadl
     co_return std::move(*info);
 }
 
-boost::json::object RedisBackend::describe() const { return client_->describe(); }
+BackendStatus RedisBackend::status() const {
+    return std::visit([](auto s) -> BackendStatus { return s; }, client_->status());
+}
+
+std::string last_error_of(const BackendStatus& status) {
+    if (const auto* s = std::get_if<redis::StandaloneStatus>(&status)) return s->last_error;
+    if (const auto* c = std::get_if<redis::ClusterStatus>(&status)) return c->last_error;
+    return {};
+}
 
 }  // namespace yooni::cache

@@ -2,7 +2,6 @@
 // units (seconds, bytes), counters ending in _total, sub-millisecond buckets.
 #include <yooni/http/api.hpp>
 
-#include <boost/json.hpp>
 
 #include <cstdio>
 #include <string>
@@ -60,14 +59,6 @@ private:
     std::string out_;
 };
 
-double number(const boost::json::value& v) {
-    if (v.is_int64()) return static_cast<double>(v.get_int64());
-    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-    if (v.is_double()) return v.get_double();
-    if (v.is_bool()) return v.get_bool() ? 1 : 0;
-    return 0;
-}
-
 }  // namespace
 
 std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
@@ -97,69 +88,61 @@ std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
         w.histogram_samples("yooni_cache_operation_duration_seconds", labels, s.latency[i]);
     }
 
-    const auto backend = cache.backend().describe();
+    const auto backend = cache.backend().status();
     const std::string backend_label = "backend=\"" + std::string{cache.backend().kind()} + "\"";
-    struct Field { const char* key; const char* name; const char* type; const char* help; };
-    static constexpr Field fields[] = {
-        {"entries", "yooni_cache_backend_entries", "gauge", "Entries held by the backend."},
-        {"bytes", "yooni_cache_backend_bytes", "gauge", "Bytes accounted by the backend."},
-        {"max_bytes", "yooni_cache_backend_max_bytes", "gauge", "Byte bound of the backend."},
-        {"evictions", "yooni_cache_backend_evictions_total", "counter", "Entries evicted by the byte bound."},
-        {"expirations", "yooni_cache_backend_expirations_total", "counter", "Entries dropped because their TTL passed."},
-    };
-    for (const auto& f : fields) {
-        if (const auto* v = backend.if_contains(f.key)) {
-            w.header(f.name, f.type, f.help);
-            w.sample(f.name, backend_label, number(*v));
-        }
+    if (const auto* m = std::get_if<cache::MemoryStatus>(&backend)) {
+        auto sample = [&](const char* name, const char* type, const char* help, double value) {
+            w.header(name, type, help);
+            w.sample(name, backend_label, value);
+        };
+        sample("yooni_cache_backend_entries", "gauge", "Entries held by the backend.", static_cast<double>(m->entries));
+        sample("yooni_cache_backend_bytes", "gauge", "Bytes accounted by the backend.", static_cast<double>(m->bytes));
+        sample("yooni_cache_backend_max_bytes", "gauge", "Byte bound of the backend.", static_cast<double>(m->max_bytes));
+        sample("yooni_cache_backend_evictions_total", "counter", "Entries evicted by the byte bound.",
+               static_cast<double>(m->evictions));
+        sample("yooni_cache_backend_expirations_total", "counter", "Entries dropped because their TTL passed.",
+               static_cast<double>(m->expirations));
     }
 
     // Redis Cluster: the cluster's own view at the client's last topology
     // refresh (CLUSTER INFO: a slot whose master is FAIL still has a master in
     // the slot map) and the client's redirect and retry counters. The alert
     // rules and the dashboard in deploy/ read these names.
-    if (cache.backend().kind() == "redis-cluster") {
-        const auto* health = backend.if_contains("cluster_health");
-        const auto* h = health ? health->if_object() : nullptr;
-        const auto* state = h ? h->if_contains("state") : nullptr;
-        const bool state_ok = state && state->is_string() && state->get_string() == "ok";
+    if (const auto* cl = std::get_if<redis::ClusterStatus>(&backend)) {
+        const auto& h = cl->health;
         w.header("yooni_cache_cluster_state_ok", "gauge",
                  "1 when the cluster reported cluster_state:ok at the last topology refresh; 0 on fail or when no node answered.");
-        w.sample("yooni_cache_cluster_state_ok", "", state_ok ? 1 : 0);
+        w.sample("yooni_cache_cluster_state_ok", "", h && h->state == "ok" ? 1 : 0);
         if (h) {  // absent while the state is unknown: no stale slot counts
             w.header("yooni_cache_cluster_slots", "gauge", "Hash slots by state as CLUSTER INFO counts them (assigned, ok, pfail, fail).");
-            for (const char* key : {"assigned", "ok", "pfail", "fail"}) {
-                const auto* v = h->if_contains(std::string{"slots_"} + key);
-                w.sample("yooni_cache_cluster_slots", std::string{"state=\""} + key + "\"", v ? number(*v) : 0);
-            }
+            const std::pair<const char*, std::int64_t> slots[] = {
+                {"assigned", h->slots_assigned}, {"ok", h->slots_ok}, {"pfail", h->slots_pfail}, {"fail", h->slots_fail}};
+            for (const auto& [key, n] : slots)
+                w.sample("yooni_cache_cluster_slots", std::string{"state=\""} + key + "\"", static_cast<double>(n));
             w.header("yooni_cache_cluster_known_nodes", "gauge", "Nodes the cluster knows (CLUSTER INFO cluster_known_nodes).");
-            w.sample("yooni_cache_cluster_known_nodes", "", h->if_contains("known_nodes") ? number(h->at("known_nodes")) : 0);
+            w.sample("yooni_cache_cluster_known_nodes", "", static_cast<double>(h->known_nodes));
             w.header("yooni_cache_cluster_size", "gauge", "Masters serving at least one slot (CLUSTER INFO cluster_size).");
-            w.sample("yooni_cache_cluster_size", "", h->if_contains("size") ? number(h->at("size")) : 0);
+            w.sample("yooni_cache_cluster_size", "", static_cast<double>(h->size));
         }
-        if (const auto* v = backend.if_contains("uncovered_slots")) {
-            w.header("yooni_cache_cluster_unserved_slots", "gauge", "Hash slots the client's slot map has no master for.");
-            w.sample("yooni_cache_cluster_unserved_slots", "", number(*v));
-        }
-        const auto* c = backend.if_contains("counters");
-        const auto* counters = c ? c->if_object() : nullptr;
-        auto count = [&](const char* key) {
-            const auto* v = counters ? counters->if_contains(key) : nullptr;
-            return v ? number(*v) : 0.0;
-        };
+        w.header("yooni_cache_cluster_unserved_slots", "gauge", "Hash slots the client's slot map has no master for.");
+        w.sample("yooni_cache_cluster_unserved_slots", "", static_cast<double>(cl->uncovered_slots));
+        const auto& c = cl->counters;
+        auto n = [](std::uint64_t v) { return static_cast<double>(v); };
         w.header("yooni_cache_cluster_redirects_total", "counter", "MOVED and ASK redirections the cluster client followed.");
-        w.sample("yooni_cache_cluster_redirects_total", "type=\"moved\"", count("moved"));
-        w.sample("yooni_cache_cluster_redirects_total", "type=\"ask\"", count("ask"));
+        w.sample("yooni_cache_cluster_redirects_total", "type=\"moved\"", n(c.moved));
+        w.sample("yooni_cache_cluster_redirects_total", "type=\"ask\"", n(c.ask));
         w.header("yooni_cache_cluster_transient_errors_total", "counter",
                  "TRYAGAIN, CLUSTERDOWN, LOADING and READONLY answers the cluster client retried.");
-        for (const char* key : {"tryagain", "clusterdown", "loading", "readonly"})
-            w.sample("yooni_cache_cluster_transient_errors_total", std::string{"error=\""} + key + "\"", count(key));
+        const std::pair<const char*, std::uint64_t> transient[] = {
+            {"tryagain", c.tryagain}, {"clusterdown", c.clusterdown}, {"loading", c.loading}, {"readonly", c.readonly}};
+        for (const auto& [key, v] : transient)
+            w.sample("yooni_cache_cluster_transient_errors_total", std::string{"error=\""} + key + "\"", n(v));
         w.header("yooni_cache_cluster_retries_total", "counter", "Commands the cluster client sent again.");
-        w.sample("yooni_cache_cluster_retries_total", "", count("retries"));
+        w.sample("yooni_cache_cluster_retries_total", "", n(c.retries));
         w.header("yooni_cache_cluster_refreshes_total", "counter", "Topology refreshes the cluster client finished.");
-        w.sample("yooni_cache_cluster_refreshes_total", "", count("refreshes"));
+        w.sample("yooni_cache_cluster_refreshes_total", "", n(c.refreshes));
         w.header("yooni_cache_cluster_refresh_failures_total", "counter", "Topology refreshes no node answered.");
-        w.sample("yooni_cache_cluster_refresh_failures_total", "", count("refresh_failures"));
+        w.sample("yooni_cache_cluster_refresh_failures_total", "", n(c.refresh_failures));
     }
 
     w.header("yooni_cache_http_responses_total", "counter", "HTTP responses, by route and status code.");

@@ -1,5 +1,6 @@
 // The monitoring API of the Python system (ORIGINAL-SYSTEM.md), same paths and
 // JSON shapes, plus health.
+#include <yooni/http/status_json.hpp>
 #include "http/handlers.hpp"
 
 #include <boost/json.hpp>
@@ -23,9 +24,7 @@ std::string iso_timestamp(std::chrono::system_clock::time_point t) {
 Response cache_error(Context& ctx, const boost::system::error_code& ec) {
     if (ec == make_error_code(cache::errc::unavailable)) {
         std::string why = ec.message();
-        const auto facts = ctx.cache.backend().describe();
-        if (const auto* e = facts.if_contains("last_error"); e && e->is_string() && !e->as_string().empty())
-            why = std::string{e->as_string()};
+        if (auto last = cache::last_error_of(ctx.cache.backend().status()); !last.empty()) why = std::move(last);
         return detail_error(503, "Cache backend unavailable: " + why);
     }
     if (ec == make_error_code(cache::errc::timeout)) return detail_error(504, "Cache backend timed out");
@@ -40,10 +39,8 @@ Response cache_error(Context& ctx, const boost::system::error_code& ec) {
 Response readyz(Context& ctx) {
     if (ctx.draining) return detail_error(503, "Shutting down");
     if (!ctx.cache.backend().ready()) {
-        const auto facts = ctx.cache.backend().describe();
-        const auto* e = facts.if_contains("last_error");
-        const bool known = e && e->is_string() && !e->as_string().empty();
-        return detail_error(503, "Cache backend not ready" + (known ? ": " + std::string{e->as_string()} : std::string{}));
+        const auto last = cache::last_error_of(ctx.cache.backend().status());
+        return detail_error(503, "Cache backend not ready" + (last.empty() ? std::string{} : ": " + last));
     }
     boost::json::object o;
     o["status"] = "ready";
@@ -78,7 +75,7 @@ Response monitoring_health(Context& ctx) {
     boost::json::object cache;
     cache["connected"] = connected;
     cache["backend"] = backend.kind();
-    cache["details"] = backend.describe();
+    cache["details"] = status_json(backend.status());
     cache["stats"] = ctx.cache.stats().to_json();
     boost::json::object o;
     o["status"] = connected && !ctx.draining ? "healthy" : "degraded";

@@ -150,53 +150,28 @@ awaitable<result<boost::json::object>> Cluster::cluster_info(Deadline deadline) 
     co_return make_error_code(errc::no_node);
 }
 
-boost::json::object Cluster::describe() const {
-    boost::json::object o;
-    o["backend"] = "redis-cluster";
-    boost::json::array seeds;
-    for (const auto& s : impl_->options.seeds) seeds.emplace_back(s.to_string());
-    o["seeds"] = std::move(seeds);
+ClientStatus Cluster::status() const {
+    ClusterStatus o;
+    for (const auto& seed : impl_->options.seeds) o.seeds.push_back(seed.to_string());
     auto map = impl_->snapshot();
-    o["connected"] = map != nullptr;
-    o["covers_all_slots"] = map && map->covers_all_slots();
-    o["masters"] = map ? map->masters().size() : 0;
-    o["nodes"] = map ? map->all_nodes().size() : 0;
-    o["slot_map_version"] = map ? map->version() : 0;
-    o["read_from_replicas"] = impl_->options.read_from_replicas;
-    const auto s = stats();
-    boost::json::object counters;
-    counters["moved"] = s.moved;
-    counters["ask"] = s.ask;
-    counters["tryagain"] = s.tryagain;
-    counters["clusterdown"] = s.clusterdown;
-    counters["loading"] = s.loading;
-    counters["readonly"] = s.readonly;
-    counters["retries"] = s.retries;
-    counters["refreshes"] = s.refreshes;
-    counters["refresh_failures"] = s.refresh_failures;
-    counters["connects"] = s.connects;
-    counters["connect_attempts"] = s.connect_attempts;
-    o["counters"] = std::move(counters);
-    o["connections"] = impl_->pool.size();
-    o["last_error"] = last_error();
-    o["uncovered_slots"] = map ? map->uncovered_slot_count() : std::size_t{kSlotCount};
-    // The cluster's own view (CLUSTER INFO at the last refresh); absent while unknown.
+    o.connected = map != nullptr;
+    o.covers_all_slots = map && map->covers_all_slots();
+    o.masters = map ? map->masters().size() : 0;
+    o.nodes = map ? map->all_nodes().size() : 0;
+    o.slot_map_version = map ? map->version() : 0;
+    o.read_from_replicas = impl_->options.read_from_replicas;
+    o.counters = stats();
+    o.connections = impl_->pool.size();
+    o.last_error = last_error();
+    o.uncovered_slots = map ? map->uncovered_slot_count() : std::size_t{kSlotCount};
     Impl::Health health;
     {
         std::lock_guard lock{impl_->error_mutex};
         health = impl_->health;
     }
-    if (health.known) {
-        boost::json::object h;
-        h["state"] = health.state;
-        h["slots_assigned"] = health.slots_assigned;
-        h["slots_ok"] = health.slots_ok;
-        h["slots_pfail"] = health.slots_pfail;
-        h["slots_fail"] = health.slots_fail;
-        h["known_nodes"] = health.known_nodes;
-        h["size"] = health.size;
-        o["cluster_health"] = std::move(h);
-    }
+    if (health.known)
+        o.health = ClusterHealth{health.state,        health.slots_assigned, health.slots_ok, health.slots_pfail,
+                                 health.slots_fail,   health.known_nodes,    health.size};
     return o;
 }
 

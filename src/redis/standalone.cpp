@@ -194,20 +194,20 @@ awaitable<result<boost::json::object>> Standalone::cluster_info(Deadline) {
     co_return o;
 }
 
-boost::json::object Standalone::describe() const {
-    boost::json::object o;
-    o["backend"] = "redis";
-    o["address"] = impl_->options.connection.host + ":" + std::to_string(impl_->options.connection.port);
-    o["db"] = impl_->options.connection.db;
-    o["tls"] = impl_->options.connection.tls.enabled;
-    o["connected"] = impl_->healthy.load();
+ClientStatus Standalone::status() const {
+    StandaloneStatus s;
+    s.address = impl_->options.connection.host + ":" + std::to_string(impl_->options.connection.port);
+    s.db = impl_->options.connection.db;
+    s.tls = impl_->options.connection.tls.enabled;
+    s.connected = impl_->healthy.load();
     const auto t = impl_->pool.totals();
-    o["connections"] = impl_->pool.size();
-    o["connects"] = t.connects;
-    o["commands"] = t.commands;
-    o["writes"] = t.writes;
-    o["last_error"] = last_error();
-    return o;
+    s.connections = impl_->pool.size();
+    s.connects = t.connects;
+    s.commands = t.commands;
+    s.writes = t.writes;
+    s.abandoned = t.abandoned;
+    s.last_error = last_error();
+    return s;
 }
 
 }  // namespace yooni::redis

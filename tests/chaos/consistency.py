@@ -179,10 +179,9 @@ class Op:
 class Checker:
     """The callers, the history of every key, and the judgement of every read."""
 
-    def __init__(self, port, token, prefix, keys, seed, inject=0):
+    def __init__(self, port, token, prefix, keys, inject=0):
         self.pool = HttpPool(port, token)
         self.names = [f"{prefix}:{i}" for i in range(keys)]
-        self.index = {n: i for i, n in enumerate(self.names)}
         self.ops = [[] for _ in range(keys)]  # per key, op seq n at [n-1]
         self.busy = [False] * keys
         self.reads = []  # (key index, rs, rr, got): got None (absent), a seq, or ("wrong"|"never", detail)
@@ -194,7 +193,6 @@ class Checker:
         self.unavailable = 0  # 503: backend unavailable, or a write no replica confirmed in time
         self.unexpected = 0   # any other answer than 200, 404 (GET), 503, 504; or the connection dropped
         self.last_failure = None  # when the last call that did not succeed was answered
-        self.seed = seed
         # The self-check: answers altered before they are judged, by kind.
         self.inject_left = collections.Counter({k: inject for k in ("wrong-key", "never-written", "older", "missing")}
                                                if inject else {})
@@ -286,7 +284,7 @@ class Checker:
         elif status == 404:
             self.record(i, t0, t1, None)
 
-    async def batch_get(self, rng, idxs=None, retry_cap=None):
+    async def batch_get(self, rng, idxs=None):
         idxs = idxs if idxs is not None else rng.sample(range(len(self.names)), rng.randint(2, 24))
         names = [self.names[i] for i in idxs]
         status, data, t0, t1 = await self.call("bget", "POST", "/api/v1/batch/get", {"keys": names})
@@ -529,9 +527,14 @@ class StandaloneBackend:
         self.master = self.replica = self.proxy = None
 
     def spawn(self, port, extra):
+        # Each server in a directory of its own, emptied first: the replica
+        # keeps the snapshots it receives as dump.rdb, and a master that found
+        # one would not restart empty.
+        d = os.path.join(self.dir, str(port))
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
         proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", self.dir,
-                                 "--logfile", os.path.join(self.dir, f"{port}.log"), *extra],
+                                 "--appendonly", "no", "--dir", d, "--logfile", os.path.join(d, "redis.log"), *extra],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_for(lambda: self.cli(port, "ping") == "PONG", 15, 0.1):
             raise RuntimeError(f"redis-server on {port} did not start")
@@ -709,7 +712,7 @@ async def probe(service, timeout):
 
 async def run_phase(backend, service, fault, workers, p, seed):
     prefix = f"cc:{backend.name}:{workers}:{fault}:{seed}"
-    ck = Checker(service.port, service.token, prefix, p.keys, seed, p.inject if fault == "self-check" else 0)
+    ck = Checker(service.port, service.token, prefix, p.keys, p.inject if fault == "self-check" else 0)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(ck.worker(random.Random(seed * 1000 + j), stop)) for j in range(p.concurrency)]
     errors, what, recovery = [], "", None
@@ -743,7 +746,8 @@ async def run_phase(backend, service, fault, workers, p, seed):
     row = {"backend": backend.name, "workers": workers, "fault": fault, "what": what, "seed": seed,
            "seconds": round(time.monotonic() - t_start, 1), "calls": ck.calls, "ok": ck.ok_calls,
            "timeouts": ck.timeouts, "write_timeouts": ck.write_timeouts, "unavailable": ck.unavailable,
-           "unexpected": ck.unexpected, "no_answer": ck.no_answer, "reads": counts["reads"], "unjudged": counts["unjudged"],
+           "unexpected": ck.unexpected, "no_answer": ck.no_answer, "reads": counts["reads"],
+           "unjudged": counts["unjudged"],
            "wrong_key": counts["wrong"], "never_written": counts["never"], "lost": counts["lost"],
            "undone": counts["undone"], "late": counts["late"],
            # From the end of the fault's action (SIGCONT, restart, last cut): to the

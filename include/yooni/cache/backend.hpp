@@ -9,6 +9,8 @@
 // the caller's executor.
 #pragma once
 
+#include <yooni/redis/status.hpp>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/system/error_code.hpp>
@@ -19,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace yooni::cache {
@@ -41,6 +44,13 @@ enum class errc {
 };
 const boost::system::error_category& category();
 boost::system::error_code make_error_code(errc e);
+
+// The memory backend's facts.
+struct MemoryStatus {
+    std::size_t entries = 0, bytes = 0, max_bytes = 0;
+    std::uint64_t evictions = 0, expirations = 0;
+};
+using BackendStatus = std::variant<MemoryStatus, redis::StandaloneStatus, redis::ClusterStatus>;
 
 struct Entry {
     std::string key;
@@ -73,8 +83,11 @@ public:
     // The monitoring API's `cluster/info` document (ORIGINAL-SYSTEM.md shape).
     virtual awaitable<result<boost::json::object>> cluster_info(Deadline deadline) = 0;
     // Backend facts for /health/detailed and /metrics (entries, bytes, nodes ...).
-    virtual boost::json::object describe() const = 0;
+    virtual BackendStatus status() const = 0;
 };
+
+// Why the backend cannot serve ("" when it can, or when it does not say).
+std::string last_error_of(const BackendStatus& status);
 
 }  // namespace yooni::cache
 

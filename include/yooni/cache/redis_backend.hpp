@@ -35,7 +35,7 @@ public:
     awaitable<result<std::size_t>> mdel(std::vector<std::string> keys, Deadline deadline) override;
     awaitable<result<std::size_t>> delete_pattern(std::string pattern, Deadline deadline) override;
     awaitable<result<boost::json::object>> cluster_info(Deadline deadline) override;
-    boost::json::object describe() const override;
+    BackendStatus status() const override;
 
     redis::Client& client() { return *client_; }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <yooni/redis/connection.hpp>
+#include <yooni/redis/status.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -86,8 +87,8 @@ public:
     // The monitoring API's cluster/info document.
     virtual awaitable<result<boost::json::object>> cluster_info(Deadline deadline) = 0;
 
-    // Facts for /health/detailed and /metrics (kind, nodes, connections ...).
-    virtual boost::json::object describe() const = 0;
+    // Facts for /health/detailed and /metrics (nodes, connections, counters ...).
+    virtual ClientStatus status() const = 0;
 
     // Whether calls can succeed now (a slot map covering all slots, or the node answering).
     virtual bool ready() const = 0;

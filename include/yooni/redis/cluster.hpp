@@ -47,12 +47,6 @@ struct ClusterOptions {
 };
 
 // Counters for tests and metrics.
-struct ClusterStats {
-    std::uint64_t moved = 0, ask = 0, tryagain = 0, clusterdown = 0, loading = 0, readonly = 0;
-    std::uint64_t retries = 0, refreshes = 0, refresh_failures = 0;
-    std::uint64_t connects = 0, connect_attempts = 0;
-};
-
 class Cluster final : public Client {
 public:
     explicit Cluster(ClusterOptions options);
@@ -61,7 +55,7 @@ public:
     awaitable<result<std::vector<OwnedReply>>> run(std::vector<Command> commands, Deadline deadline) override;
     awaitable<result<std::size_t>> delete_matching(std::string pattern, Deadline deadline) override;
     awaitable<result<boost::json::object>> cluster_info(Deadline deadline) override;
-    boost::json::object describe() const override;
+    ClientStatus status() const override;
     bool ready() const override;
     std::string last_error() const override;
     std::string_view kind() const override { return "redis-cluster"; }

@@ -1,0 +1,56 @@
+// What a Redis client says of itself, for /health/detailed, /metrics and the
+// command line: typed facts the layers above render (http/ turns them into
+// JSON and metric samples), so a renamed field fails the build instead of
+// silently zeroing a metric.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace yooni::redis {
+
+// Redirect, retry and refresh counters of a cluster client.
+struct ClusterStats {
+    std::uint64_t moved = 0, ask = 0, tryagain = 0, clusterdown = 0, loading = 0, readonly = 0;
+    std::uint64_t retries = 0, refreshes = 0, refresh_failures = 0;
+    std::uint64_t connects = 0, connect_attempts = 0;
+};
+
+// The cluster's own view (CLUSTER INFO of the node the last refresh read).
+struct ClusterHealth {
+    std::string state;  // cluster_state: "ok", "fail"
+    std::int64_t slots_assigned = 0, slots_ok = 0, slots_pfail = 0, slots_fail = 0;
+    std::int64_t known_nodes = 0, size = 0;
+};
+
+struct StandaloneStatus {
+    std::string address;  // host:port
+    int db = 0;
+    bool tls = false;
+    bool connected = false;  // the last health ping was answered
+    std::size_t connections = 0;
+    std::uint64_t connects = 0, commands = 0, writes = 0, abandoned = 0;
+    std::string last_error;  // "" when the node answers
+};
+
+struct ClusterStatus {
+    std::vector<std::string> seeds;
+    bool connected = false;  // a slot map is known
+    bool covers_all_slots = false;
+    std::size_t masters = 0, nodes = 0;
+    std::uint64_t slot_map_version = 0;
+    bool read_from_replicas = false;
+    ClusterStats counters;
+    std::size_t connections = 0;
+    std::string last_error;
+    std::size_t uncovered_slots = 0;
+    std::optional<ClusterHealth> health;  // absent while unknown
+};
+
+using ClientStatus = std::variant<StandaloneStatus, ClusterStatus>;
+
+}  // namespace yooni::redis
