@@ -37,7 +37,10 @@ awaitable<result<std::optional<std::string>>> RedisBackend::get(std::string key,
 }
 
 awaitable<result<void>> RedisBackend::set(Entry entry, Deadline deadline) {
-    auto done = co_await client_->set(key_value(entry), wait_for(), deadline);
+    // Named, not temporaries of the co_await expression: GCC 12 may destroy those twice.
+    const auto item = key_value(entry);
+    const auto wait = wait_for();
+    auto done = co_await client_->set(item, wait, deadline);
     if (!done) co_return to_cache_error(done.error());
     co_return result<void>{};
 }
@@ -62,7 +65,8 @@ awaitable<result<void>> RedisBackend::mset(std::vector<Entry> entries, Deadline 
     std::vector<redis::KeyValue> items;
     items.reserve(entries.size());
     for (auto& e : entries) items.push_back(key_value(e));
-    auto done = co_await client_->mset(items, wait_for(), deadline);
+    const auto wait = wait_for();
+    auto done = co_await client_->mset(items, wait, deadline);
     if (!done) co_return to_cache_error(done.error());
     co_return result<void>{};
 }

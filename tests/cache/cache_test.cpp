@@ -179,7 +179,9 @@ asio::awaitable<result<std::string>> gated_compute() {
 }
 
 asio::awaitable<result<std::string>> ask_gated(Cache* cache, Deadline deadline) {
-    co_return co_await cache->get_or_compute("gated", gated_compute, 60s, deadline);
+    std::string key{"gated"};  // named, not temporaries of the co_await (GCC 12)
+    Cache::Compute compute{gated_compute};
+    co_return co_await cache->get_or_compute(std::move(key), std::move(compute), 60s, deadline);
 }
 
 asio::awaitable<result<std::string>> ok_compute() { co_return std::string{"\"again\""}; }
