@@ -267,7 +267,7 @@ int main(int argc, char** argv) {
         for (auto& t : threads) t.join();
     }
     const auto st = cluster.stats();
-    const auto connections = static_cast<std::int64_t>(std::get<redis::ClusterStatus>(cluster.status()).connections);
+    const auto connections = static_cast<std::int64_t>(std::get<yooni::redis::ClusterStatus>(cluster.status()).connections);
     cluster.stop();
 
     const double wall = std::chrono::duration<double>(end.wall - begin.wall).count();

@@ -10,6 +10,8 @@
 #   ours-d16        cluster_bench, 50 callers, 16 commands per run() call
 #   redis-py        bench/redis_py_cluster_bench.py: redis.asyncio.cluster.RedisCluster,
 #                   50 coroutines (Debian's python3-redis; the Python system's client)
+#   old-d1 / old-d16  with BEFORE_BIN=<another build's cluster_bench>: ours-d1 and
+#                   ours-d16 of that build, in the same run (a change's before and after)
 # for GET and SET of 100 B and 4 KB values on random keys of a 100k keyspace
 # (redis-benchmark -r 100000; its cluster mode puts one hash tag per node in the
 # key, ours spread over all 16384 slots). GET keys are filled first, hits are shown.
@@ -143,11 +145,12 @@ measure_once() {
       RB_RATE[$key]=$rate
       cpu100=$(awk -v n="$n" '$1 == "TIME" { printf "%.4f", ($2 + $3) * 100000 / n }' <<<"$out")
       ;;
-    ours-d1|ours-d1x2|ours-d16)
-      local depth=1 threads=1
-      [ "$side" = ours-d16 ] && depth=16
+    ours-d1|ours-d1x2|ours-d16|old-d1|old-d16)
+      local depth=1 threads=1 bin=$BIN
+      [ "$side" = ours-d16 ] || [ "$side" = old-d16 ] && depth=16
       [ "$side" = ours-d1x2 ] && threads=2
-      out=$(timeout $((DUR + 60)) "$BIN" "$SEED" "$CALLERS" "$DUR" "$size" "$lop" "$depth" "$threads" "$KEYSPACE" 2>&1) \
+      [[ $side == old-* ]] && bin=$BEFORE_BIN
+      out=$(timeout $((DUR + 60)) "$bin" "$SEED" "$CALLERS" "$DUR" "$size" "$lop" "$depth" "$threads" "$KEYSPACE" 2>&1) \
         || { echo "  $side $op $size: cluster_bench FAILED: $(tail -4 <<<"$out")" >&2; stop_sampler; return 0; }
       out=$(grep '^RESULT' <<<"$out")
       rate=$(kv ops_s "$out"); cpu100=$(kv cpu_per_100k "$out")
@@ -194,6 +197,10 @@ measure() {
 # --- the run -------------------------------------------------------------------------------
 : >"$RESULTS"
 SIDES=(rb-P1 ours-d1 redis-py ours-d1x2 rb-P16 ours-d16)
+if [ -n "${BEFORE_BIN:-}" ]; then
+  [ -x "$BEFORE_BIN" ] || die "BEFORE_BIN=$BEFORE_BIN is not an executable"
+  SIDES+=(old-d1 old-d16)
+fi
 echo "== $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $(redis-server --version | cut -d' ' -f1-3), redis-py $($PY -c 'import redis; print(redis.__version__)'),"\
      "cluster 3 masters / 0 replicas on 127.0.0.1:$BASE-$((BASE + 2)), AOF and RDB off"
@@ -229,6 +236,9 @@ for k, v in flagged.items():
     rows.setdefault(k, v)
 med = lambda k, i: statistics.median(v[i] for v in rows[k]) if k in rows else float("nan")
 sides = ["rb-P1", "ours-d1", "ours-d1x2", "redis-py", "rb-P16", "ours-d16"]
+before = any(k[2].startswith("old-") for k in rows)
+if before:
+    sides += ["old-d1", "old-d16"]
 print()
 print("ops/s, median of %s rounds x %s s; ratios (target): d1/P1 >= 1 (aim 2), d1/py >= 10, d16/P16 >= 0.8" % (sys.argv[2], sys.argv[3]))
 print("%-9s" % "" + "".join("%10s" % s for s in sides) + "%8s %8s %8s %8s" % ("d1/P1", "d1x2/P1", "d1/py", "d16/P16"))
@@ -238,7 +248,9 @@ for op in ("GET", "SET"):
         r = {s: med(k(s), 0) for s in sides}
         print("%-9s" % f"{op} {size if size < 1024 else '4K'}" + "".join("%10.0f" % r[s] for s in sides) +
               "%8.2f %8.2f %8.1f %8.2f" % (r["ours-d1"] / r["rb-P1"], r["ours-d1x2"] / r["rb-P1"],
-                                           r["ours-d1"] / r["redis-py"], r["ours-d16"] / r["rb-P16"]))
+                                           r["ours-d1"] / r["redis-py"], r["ours-d16"] / r["rb-P16"]) +
+              ("   before: d1/P1 %.2f d16/P16 %.2f" % (r["old-d1"] / r["rb-P1"], r["old-d16"] / r["rb-P16"])
+               if before else ""))
 for title, i, fmt in (("client CPU s per 100k ops (the client process)", 1, "%10.3f"),
                       ("servers' CPU s per 100k commands (3 masters together)", 2, "%10.3f"),
                       ("commands per socket read on the servers (pipelining seen by Redis)", 3, "%10.1f")):

@@ -3,6 +3,7 @@
 // of misses for one product loads it once.
 //
 // Build: the `example_product_cache` target. Run: ./example_product_cache
+#include <yooni/http/status_json.hpp>
 #include <yooni/cache/cache.hpp>
 #include <yooni/cache/memory_backend.hpp>
 
@@ -53,7 +54,7 @@ awaitable<void> demo(yooni::cache::Cache& cache) {
     }
     auto deleted = co_await cache.delete_pattern(pattern, deadline);
     if (deleted) std::printf("deleted %zu product keys\n", *deleted);
-    std::printf("stats: %s\n", boost::json::serialize(cache.stats().to_json()).c_str());
+    std::printf("stats: %s\n", boost::json::serialize(yooni::http::stats_json(cache.stats())).c_str());
 }
 
 }  // namespace

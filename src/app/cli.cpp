@@ -365,7 +365,7 @@ std::optional<int> fetch_cluster_info(const Context& ctx, Session& session, json
     auto got = session.run(session.backend().cluster_info(session.deadline()));
     if (!got) return fail(ctx, kExitFailure, session.timed_out());
     if (!*got) return fail(ctx, kExitFailure, "cannot read the cluster state: " + session.failure(got->error()));
-    doc = std::move(**got);
+    doc = http::cluster_info_json(**got);
     return std::nullopt;
 }
 

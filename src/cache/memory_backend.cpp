@@ -42,11 +42,8 @@ awaitable<result<std::size_t>> MemoryBackend::delete_pattern(std::string pattern
     co_return store_.delete_matching(pattern);
 }
 
-awaitable<result<boost::json::object>> MemoryBackend::cluster_info(Deadline) {
-    boost::json::object o;
-    o["cluster_enabled"] = false;
-    o["message"] = "Cache is not running in cluster mode";
-    co_return o;
+awaitable<result<std::optional<redis::ClusterInfo>>> MemoryBackend::cluster_info(Deadline) {
+    co_return std::optional<redis::ClusterInfo>{};
 }
 
 BackendStatus MemoryBackend::status() const {

@@ -84,7 +84,7 @@ awaitable<result<std::size_t>> RedisBackend::delete_pattern(std::string pattern,
     co_return *n;
 }
 
-awaitable<result<boost::json::object>> RedisBackend::cluster_info(Deadline deadline) {
+awaitable<result<std::optional<redis::ClusterInfo>>> RedisBackend::cluster_info(Deadline deadline) {
     auto info = co_await client_->cluster_info(deadline);
     if (!info) co_return to_cache_error(info.error());
     co_return std::move(*info);

@@ -49,7 +49,7 @@ Response readyz(Context& ctx) {
 }
 
 Response monitoring_stats(Context& ctx) {
-    auto o = ctx.cache.stats().to_json();
+    auto o = stats_json(ctx.cache.stats());
     o["backend"] = ctx.cache.backend().kind();
     o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());
     return json_response(200, to_json_text(o));
@@ -66,7 +66,7 @@ Response monitoring_stats_reset(Context& ctx) {
 boost::asio::awaitable<Response> monitoring_cluster_info(Context& ctx) {
     auto info = co_await ctx.cache.backend().cluster_info(ctx.request.deadline);
     if (!info) co_return cache_error(ctx, info.error());
-    co_return json_response(200, to_json_text(*info));
+    co_return json_response(200, to_json_text(cluster_info_json(*info)));
 }
 
 Response monitoring_health(Context& ctx) {
@@ -76,7 +76,7 @@ Response monitoring_health(Context& ctx) {
     cache["connected"] = connected;
     cache["backend"] = backend.kind();
     cache["details"] = status_json(backend.status());
-    cache["stats"] = ctx.cache.stats().to_json();
+    cache["stats"] = stats_json(ctx.cache.stats());
     boost::json::object o;
     o["status"] = connected && !ctx.draining ? "healthy" : "degraded";
     o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());

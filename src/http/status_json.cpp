@@ -4,11 +4,41 @@
 
 #include <boost/json/array.hpp>
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
 namespace yooni::http {
 
 namespace {
 
 namespace json = boost::json;
+
+json::value info_value(const std::map<std::string, std::string>& info, const char* key) {
+    const auto it = info.find(key);
+    if (it == info.end()) return nullptr;
+    std::int64_t number = 0;
+    const auto* end = it->second.data() + it->second.size();
+    if (auto [p, ec] = std::from_chars(it->second.data(), end, number); ec == std::errc{} && p == end && p != it->second.data())
+        return number;
+    return json::string{it->second};
+}
+
+json::array strings(const std::vector<std::string>& items) {
+    json::array out;
+    out.reserve(items.size());
+    for (const auto& item : items) out.emplace_back(item);
+    return out;
+}
+
+std::string percent(double fraction) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f%%", fraction * 100.0);
+    return buf;
+}
+
+double round4(double x) { return std::round(x * 10000.0) / 10000.0; }
 
 json::object render(const cache::MemoryStatus& s) {
     return {{"backend", "memory"},
@@ -66,8 +96,100 @@ json::object render(const redis::ClusterStatus& s) {
 
 }  // namespace
 
+json::object stats_json(const cache::Stats& s) {
+    const auto h = s.hits.load(std::memory_order_relaxed);
+    const auto m = s.misses.load(std::memory_order_relaxed);
+    const auto total = h + m;
+    json::object out;
+    out["hits"] = h;
+    out["misses"] = m;
+    out["sets"] = s.sets.load(std::memory_order_relaxed);
+    out["deletes"] = s.deletes.load(std::memory_order_relaxed);
+    out["errors"] = s.errors.load(std::memory_order_relaxed);
+    out["decode_errors"] = s.decode_errors.load(std::memory_order_relaxed);
+    out["total_requests"] = total;
+    out["hit_rate"] = percent(total ? static_cast<double>(h) / static_cast<double>(total) : 0.0);
+
+    const auto count = s.compressed_count.load(std::memory_order_relaxed);
+    const auto original = s.total_original_size.load(std::memory_order_relaxed);
+    const auto stored = s.total_compressed_size.load(std::memory_order_relaxed);
+    json::object compression;
+    compression["compressed_count"] = count;
+    compression["total_original_size"] = original;
+    compression["total_compressed_size"] = stored;
+    const double ratio = original ? static_cast<double>(stored) / static_cast<double>(original) : 0.0;
+    compression["avg_compression_ratio"] = round4(ratio);
+    if (count > 0) {
+        compression["space_saved_bytes"] = original >= stored ? original - stored : 0;
+        compression["space_saved_percentage"] = percent(1.0 - ratio);
+        compression["avg_compression_ratio_percentage"] = percent(ratio);
+    }
+    out["compression"] = std::move(compression);
+
+    json::object lat;
+    for (std::size_t i = 0; i < cache::kOpCount; ++i) {
+        auto snap = s.latency[i].snapshot();
+        if (snap.count == 0) continue;
+        json::object o;
+        o["count"] = snap.count;
+        o["avg_ms"] = round4(snap.sum_seconds * 1000.0 / static_cast<double>(snap.count));
+        // Upper bound of the bucket holding the 99th percentile.
+        std::uint64_t seen = 0, target = (snap.count * 99 + 99) / 100;
+        double p99 = cache::kLatencyBucketsSeconds.back();
+        for (std::size_t b = 0; b < snap.counts.size(); ++b) {
+            seen += snap.counts[b];
+            if (seen >= target) {
+                p99 = b < cache::kLatencyBucketsSeconds.size() ? cache::kLatencyBucketsSeconds[b] : INFINITY;
+                break;
+            }
+        }
+        o["p99_ms_upper_bound"] = std::isinf(p99) ? json::value(nullptr) : json::value(p99 * 1000.0);
+        o["errors"] = s.op_errors[i].load(std::memory_order_relaxed);
+        lat[cache::to_string(static_cast<cache::Op>(i))] = std::move(o);
+    }
+    out["latency"] = std::move(lat);
+    return out;
+}
+
 json::object status_json(const cache::BackendStatus& status) {
     return std::visit([](const auto& s) { return render(s); }, status);
+}
+
+json::object cluster_info_json(const std::optional<redis::ClusterInfo>& info) {
+    if (!info) return {{"cluster_enabled", false}, {"message", "Cache is not running in cluster mode"}};
+    json::object out;
+    out["cluster_enabled"] = true;
+    for (const auto* key : {"cluster_state", "cluster_size", "cluster_known_nodes", "cluster_slots_assigned",
+                            "cluster_slots_ok", "cluster_slots_pfail", "cluster_slots_fail"})
+        out[key] = info_value(info->info, key);
+    json::array list;
+    list.reserve(info->nodes.size());
+    for (const auto& status : info->nodes) {
+        const auto& node = status.node;
+        json::object item;
+        item["id"] = node.id;
+        item["address"] = node.address;
+        item["flags"] = strings(node.flags);
+        if (node.master_id) item["master_id"] = *node.master_id;
+        else item["master_id"] = nullptr;
+        item["ping_sent"] = node.ping_sent;
+        item["pong_recv"] = node.pong_recv;
+        item["config_epoch"] = node.config_epoch;
+        item["link_state"] = node.link_state;
+        item["slots"] = strings(node.slots);
+        // Additions after the Python system's fields; its readers ignore them.
+        item["hostname"] = node.hostname;
+        item["role"] = status.role ? *status.role : node.is_master ? "master" : node.is_replica ? "replica" : "unknown";
+        item["slot_count"] = node.slot_count;
+        item["migrating"] = strings(node.migrating);
+        item["importing"] = strings(node.importing);
+        if (status.keys) item["keys"] = *status.keys;
+        if (status.used_memory_bytes) item["used_memory_bytes"] = *status.used_memory_bytes;
+        if (status.ops_per_sec) item["ops_per_sec"] = *status.ops_per_sec;
+        list.emplace_back(std::move(item));
+    }
+    out["nodes"] = std::move(list);
+    return out;
 }
 
 }  // namespace yooni::http

@@ -8,7 +8,6 @@
 #include <yooni/resp/encoder.hpp>
 
 #include <boost/asio/this_coro.hpp>
-#include <boost/json.hpp>
 
 #include <map>
 #include <set>
@@ -99,7 +98,7 @@ awaitable<result<std::size_t>> Cluster::delete_matching(std::string pattern, Dea
     co_return deleted;
 }
 
-awaitable<result<boost::json::object>> Cluster::cluster_info(Deadline deadline) {
+awaitable<result<std::optional<ClusterInfo>>> Cluster::cluster_info(Deadline deadline) {
     Impl* impl = impl_.get();
     auto map = co_await usable_map(impl, deadline);
     std::vector<NodeAddress> candidates;
@@ -119,13 +118,14 @@ awaitable<result<boost::json::object>> Cluster::cluster_info(Deadline deadline) 
         auto info = parse_cluster_info(*info_text);
         auto nodes = parse_cluster_nodes(*nodes_text);
         if (!info || !nodes) continue;
-        auto doc = monitoring_cluster_info(*info, *nodes);
+        ClusterInfo doc;
+        doc.info = std::move(*info);
+        for (auto& n : *nodes) doc.nodes.push_back(ClusterNodeStatus{std::move(n), {}, {}, {}, {}});
 
-        // Per node: role, keys, used memory and ops/s from its own INFO, asked in parallel.
-        auto& node_list = doc["nodes"].as_array();
+        // Per node: role, keys, used memory and ops/s from its own INFO.
         std::vector<std::pair<std::size_t, NodeAddress>> asks;
-        for (std::size_t i = 0; i < nodes->size(); ++i) {
-            const auto& n = (*nodes)[i];
+        for (std::size_t i = 0; i < doc.nodes.size(); ++i) {
+            const auto& n = doc.nodes[i].node;
             if (n.is_fail || n.address.empty()) continue;
             if (auto addr = NodeAddress::parse(n.address); addr && addr->port != 0) asks.emplace_back(i, *addr);
         }
@@ -137,15 +137,15 @@ awaitable<result<boost::json::object>> Cluster::cluster_info(Deadline deadline) 
                                                                                             std::chrono::milliseconds(500)));
             if (!got || (*got)->is_error()) continue;
             auto text = (*got)->as_string();
-            if (!text || i >= node_list.size()) continue;
+            if (!text) continue;
             const auto parsed = ServerInfo::parse(*text);
-            auto& o = node_list[i].as_object();
-            if (auto role = parsed.role()) o["role"] = *role;
-            o["keys"] = parsed.total_keys();
-            if (auto m = parsed.used_memory_bytes()) o["used_memory_bytes"] = *m;
-            if (auto ops = parsed.instantaneous_ops_per_sec()) o["ops_per_sec"] = *ops;
+            auto& o = doc.nodes[i];
+            if (auto role = parsed.role()) o.role = std::string{*role};
+            o.keys = static_cast<std::int64_t>(parsed.total_keys());
+            o.used_memory_bytes = parsed.used_memory_bytes();
+            o.ops_per_sec = parsed.instantaneous_ops_per_sec();
         }
-        co_return doc;
+        co_return std::optional<ClusterInfo>{std::move(doc)};
     }
     co_return make_error_code(errc::no_node);
 }

@@ -2,8 +2,6 @@
 
 #include "yooni/redis/key_slot.hpp"
 
-#include <boost/json/array.hpp>
-#include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <bitset>
@@ -98,20 +96,6 @@ std::string_view add_slot_token(ClusterNodeInfo& node, std::bitset<kSlotCount>& 
     return {};
 }
 
-boost::json::value info_value(const std::map<std::string, std::string>& info, const std::string& key) {
-    const auto it = info.find(key);
-    if (it == info.end()) return nullptr;
-    if (const auto number = parse_number<std::int64_t>(it->second)) return *number;
-    return boost::json::string{it->second};
-}
-
-boost::json::array strings(const std::vector<std::string>& items) {
-    boost::json::array out;
-    out.reserve(items.size());
-    for (const auto& item : items) out.emplace_back(item);
-    return out;
-}
-
 }  // namespace
 
 boost::system::result<std::vector<ClusterNodeInfo>, ParseError> parse_cluster_nodes(std::string_view text) {
@@ -187,43 +171,6 @@ boost::system::result<std::map<std::string, std::string>, ParseError> parse_clus
         info.insert_or_assign(std::string{line.substr(0, colon)}, std::string{line.substr(colon + 1)});
     }
     return info;
-}
-
-boost::json::object monitoring_cluster_info(const std::map<std::string, std::string>& cluster_info,
-                                            const std::vector<ClusterNodeInfo>& nodes) {
-    boost::json::object out;
-    out["cluster_enabled"] = true;
-    for (const auto* key : {"cluster_state", "cluster_size", "cluster_known_nodes", "cluster_slots_assigned",
-                            "cluster_slots_ok", "cluster_slots_pfail", "cluster_slots_fail"}) {
-        out[key] = info_value(cluster_info, key);
-    }
-    boost::json::array list;
-    list.reserve(nodes.size());
-    for (const auto& node : nodes) {
-        boost::json::object item;
-        item["id"] = node.id;
-        item["address"] = node.address;
-        item["flags"] = strings(node.flags);
-        if (node.master_id) {
-            item["master_id"] = *node.master_id;
-        } else {
-            item["master_id"] = nullptr;
-        }
-        item["ping_sent"] = node.ping_sent;
-        item["pong_recv"] = node.pong_recv;
-        item["config_epoch"] = node.config_epoch;
-        item["link_state"] = node.link_state;
-        item["slots"] = strings(node.slots);
-        // Additions after the Python system's fields; its readers ignore them.
-        item["hostname"] = node.hostname;
-        item["role"] = node.is_master ? "master" : node.is_replica ? "replica" : "unknown";
-        item["slot_count"] = node.slot_count;
-        item["migrating"] = strings(node.migrating);
-        item["importing"] = strings(node.importing);
-        list.emplace_back(std::move(item));
-    }
-    out["nodes"] = std::move(list);
-    return out;
 }
 
 }  // namespace yooni::redis

@@ -187,11 +187,8 @@ awaitable<result<std::size_t>> Standalone::delete_matching(std::string pattern, 
     co_return deleted;
 }
 
-awaitable<result<boost::json::object>> Standalone::cluster_info(Deadline) {
-    boost::json::object o;
-    o["cluster_enabled"] = false;
-    o["message"] = "Cache is not running in cluster mode";
-    co_return o;
+awaitable<result<std::optional<ClusterInfo>>> Standalone::cluster_info(Deadline) {
+    co_return std::optional<ClusterInfo>{};
 }
 
 ClientStatus Standalone::status() const {

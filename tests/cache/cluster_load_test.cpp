@@ -209,13 +209,11 @@ TEST(ClusterLoad, KilledMasterFailsOnlyItsSlotsAndOnlyUntilTheFailover) {
     std::optional<std::chrono::milliseconds> shown_after;
     while (!shown_after && Clock::now() - killed_at < 20s) {
         auto info = test::run_on(ioc, client.cluster_info(Clock::now() + 1s));
-        if (info) {
-            for (const auto& n : info->at("nodes").as_array()) {
-                const auto& o = n.as_object();
-                if (!o.at("address").as_string().ends_with(":" + std::to_string(replica))) continue;
-                for (const auto& f : o.at("flags").as_array())
-                    if (f == "master")
-                        shown_after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at);
+        if (info && *info) {
+            for (const auto& n : (*info)->nodes) {
+                if (!n.node.address.ends_with(":" + std::to_string(replica))) continue;
+                if (n.node.is_master)
+                    shown_after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at);
             }
         }
         if (!shown_after) std::this_thread::sleep_for(50ms);

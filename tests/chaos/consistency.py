@@ -67,7 +67,9 @@ Any other answer is counted, in this order:
                   thread's link can run after the next write went through the
                   other thread's link and was acknowledged (a 504 does not
                   mean "not applied", nor "applied before what follows"):
-                  reported, not a failure;
+                  reported, not a failure, with how long after it was sent
+                  such an operation was applied at least (late_max_s: the
+                  newer one was sent after it had been answered);
   lost            older than the floor when the floor is an acknowledged write
                   (an older value, or nothing): an acknowledged write lost.
                   With REDIS_WAIT_REPLICAS=1 a replica has every acknowledged
@@ -452,10 +454,14 @@ class Checker:
                 if allowed:
                     continue
                 if got is None:
-                    late = any(o.kind == "d" and not o.ok for o in ops[:e.seq - 1])
+                    late = [o for o in ops[:e.seq - 1] if o.kind == "d" and not o.ok][-1:]
                 else:
-                    late = not ops[got - 1].ok
+                    late = [ops[got - 1]] if not ops[got - 1].ok else []
                 verdict = "late" if late else ("lost" if e.kind == "w" else "undone")
+                if late:
+                    # It was applied after the floor's operation, which was sent
+                    # after it had been answered: at least this long after it was sent.
+                    counts["late_max_ms"] = max(counts["late_max_ms"], round((e.ws - late[0].ws) * 1000))
             counts[verdict] += 1
             if len(examples) < 8:
                 examples.append({"key": self.names[i], "problem": verdict, "read": got,
@@ -749,7 +755,7 @@ async def run_phase(backend, service, fault, workers, p, seed):
            "unexpected": ck.unexpected, "no_answer": ck.no_answer, "reads": counts["reads"],
            "unjudged": counts["unjudged"],
            "wrong_key": counts["wrong"], "never_written": counts["never"], "lost": counts["lost"],
-           "undone": counts["undone"], "late": counts["late"],
+           "undone": counts["undone"], "late": counts["late"], "late_max_s": round(counts["late_max_ms"] / 1000, 2),
            # From the end of the fault's action (SIGCONT, restart, last cut): to the
            # answer of the last call that failed, and to a value stored and read back
            # (once the backend was healthy).

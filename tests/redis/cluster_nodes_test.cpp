@@ -149,37 +149,6 @@ TEST(ClusterInfo, LineWithoutColonIsNamed) {
     EXPECT_EQ(info.error().message, "CLUSTER INFO line 2 \"nonsense\": expected key:value");
 }
 
-TEST(MonitoringClusterInfo, HasThePythonSystemsShape) {
-    const std::map<std::string, std::string> info{
-        {"cluster_state", "ok"},           {"cluster_slots_assigned", "16384"}, {"cluster_slots_ok", "16384"},
-        {"cluster_slots_pfail", "0"},      {"cluster_slots_fail", "0"},         {"cluster_known_nodes", "6"},
-        {"cluster_size", "3"},             {"cluster_current_epoch", "6"}};
-    auto nodes = parse_cluster_nodes(
-        "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5460\n"
-        "07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 slave "
-        "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\n");
-    ASSERT_TRUE(nodes);
-    EXPECT_EQ(boost::json::serialize(monitoring_cluster_info(info, *nodes)),
-              R"({"cluster_enabled":true,"cluster_state":"ok","cluster_size":3,"cluster_known_nodes":6,)"
-              R"("cluster_slots_assigned":16384,"cluster_slots_ok":16384,"cluster_slots_pfail":0,"cluster_slots_fail":0,)"
-              R"("nodes":[{"id":"e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca","address":"127.0.0.1:30001",)"
-              R"("flags":["myself","master"],"master_id":null,"ping_sent":0,"pong_recv":0,"config_epoch":1,)"
-              R"("link_state":"connected","slots":["0-5460"],"hostname":"","role":"master","slot_count":5461,)"
-              R"("migrating":[],"importing":[]},)"
-              R"({"id":"07c37dfeb235213a872192d90877d0cd55635b91","address":"127.0.0.1:30004","flags":["slave"],)"
-              R"("master_id":"e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca","ping_sent":0,"pong_recv":1426238317239,)"
-              R"("config_epoch":4,"link_state":"connected","slots":[],"hostname":"","role":"replica",)"
-              R"("slot_count":0,"migrating":[],"importing":[]}]})");
-}
-
-TEST(MonitoringClusterInfo, MissingFieldsAreNull) {
-    const auto json = monitoring_cluster_info({{"cluster_state", "fail"}}, {});
-    EXPECT_EQ(boost::json::serialize(json),
-              R"({"cluster_enabled":true,"cluster_state":"fail","cluster_size":null,"cluster_known_nodes":null,)"
-              R"("cluster_slots_assigned":null,"cluster_slots_ok":null,"cluster_slots_pfail":null,)"
-              R"("cluster_slots_fail":null,"nodes":[]})");
-}
-
 // redis-cli prints a bulk reply as is plus one "\n"; drop that to get Redis's bytes.
 std::string bulk_text(const test::CommandResult& result) {
     auto text = result.out;
@@ -210,11 +179,9 @@ TEST(ClusterNodesLive, ReadsTheTextOfARealNode) {
 
     auto info = parse_cluster_info(bulk_text(server.cli({"CLUSTER", "INFO"})));
     ASSERT_TRUE(info) << info.error().message;
-    const auto json = monitoring_cluster_info(*info, *nodes);
-    EXPECT_EQ(json.at("cluster_slots_assigned").as_int64(), 16285);
-    EXPECT_EQ(json.at("cluster_known_nodes").as_int64(), 1);
-    EXPECT_TRUE(json.at("cluster_state").is_string());
-    EXPECT_EQ(json.at("nodes").as_array().size(), 1u);
+    EXPECT_EQ(info->at("cluster_slots_assigned"), "16285");
+    EXPECT_EQ(info->at("cluster_known_nodes"), "1");
+    EXPECT_TRUE(info->contains("cluster_state"));
 }
 
 }  // namespace

@@ -12,7 +12,6 @@
 #include <yooni/redis/status.hpp>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/json/object.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
@@ -80,8 +79,9 @@ public:
     // Deletes every key matching a Redis glob pattern; returns the count.
     virtual awaitable<result<std::size_t>> delete_pattern(std::string pattern, Deadline deadline) = 0;
 
-    // The monitoring API's `cluster/info` document (ORIGINAL-SYSTEM.md shape).
-    virtual awaitable<result<boost::json::object>> cluster_info(Deadline deadline) = 0;
+    // The cluster's state and nodes (the monitoring API's `cluster/info`);
+    // nullopt when the backend is not a cluster.
+    virtual awaitable<result<std::optional<redis::ClusterInfo>>> cluster_info(Deadline deadline) = 0;
     // Backend facts for /health/detailed and /metrics (entries, bytes, nodes ...).
     virtual BackendStatus status() const = 0;
 };

@@ -34,7 +34,7 @@ public:
     awaitable<result<void>> mset(std::vector<Entry> entries, Deadline deadline) override;
     awaitable<result<std::size_t>> mdel(std::vector<std::string> keys, Deadline deadline) override;
     awaitable<result<std::size_t>> delete_pattern(std::string pattern, Deadline deadline) override;
-    awaitable<result<boost::json::object>> cluster_info(Deadline deadline) override;
+    awaitable<result<std::optional<redis::ClusterInfo>>> cluster_info(Deadline deadline) override;
     BackendStatus status() const override;
 
     redis::Client& client() { return *client_; }

@@ -5,7 +5,6 @@
 // snapshot is not a consistent cut across counters (fine for monitoring).
 #pragma once
 
-#include <boost/json/object.hpp>
 
 #include <array>
 #include <atomic>
@@ -56,7 +55,6 @@ public:
 
     void reset();
     // The stats document of ORIGINAL-SYSTEM.md (without `timestamp`), plus `latency`.
-    boost::json::object to_json() const;
 };
 
 }  // namespace yooni::cache

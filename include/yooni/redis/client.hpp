@@ -8,7 +8,6 @@
 #include <yooni/redis/connection.hpp>
 #include <yooni/redis/status.hpp>
 
-#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -84,8 +83,9 @@ public:
     // SCAN MATCH on every master, UNLINK in batches; returns how many keys were deleted.
     virtual awaitable<result<std::size_t>> delete_matching(std::string pattern, Deadline deadline) = 0;
 
-    // The monitoring API's cluster/info document.
-    virtual awaitable<result<boost::json::object>> cluster_info(Deadline deadline) = 0;
+    // The cluster's state and nodes for the monitoring API; nullopt when the
+    // client does not talk to a cluster.
+    virtual awaitable<result<std::optional<ClusterInfo>>> cluster_info(Deadline deadline) = 0;
 
     // Facts for /health/detailed and /metrics (nodes, connections, counters ...).
     virtual ClientStatus status() const = 0;

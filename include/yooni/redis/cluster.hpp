@@ -54,7 +54,7 @@ public:
 
     awaitable<result<std::vector<OwnedReply>>> run(std::vector<Command> commands, Deadline deadline) override;
     awaitable<result<std::size_t>> delete_matching(std::string pattern, Deadline deadline) override;
-    awaitable<result<boost::json::object>> cluster_info(Deadline deadline) override;
+    awaitable<result<std::optional<ClusterInfo>>> cluster_info(Deadline deadline) override;
     ClientStatus status() const override;
     bool ready() const override;
     std::string last_error() const override;

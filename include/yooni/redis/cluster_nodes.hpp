@@ -8,7 +8,6 @@
 
 #include "yooni/redis/slot_map.hpp"
 
-#include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
 
 #include <cstddef>
@@ -54,15 +53,5 @@ boost::system::result<std::vector<ClusterNodeInfo>, ParseError> parse_cluster_no
 // "key:value" lines ("\r\n" or "\n"); blank lines are skipped; a line
 // without ':' is an error naming it.
 boost::system::result<std::map<std::string, std::string>, ParseError> parse_cluster_info(std::string_view text);
-
-// The monitoring answer, fields in this order: cluster_enabled (true),
-// cluster_state, cluster_size, cluster_known_nodes, cluster_slots_assigned,
-// cluster_slots_ok, cluster_slots_pfail, cluster_slots_fail (integers when the
-// value is one, null when CLUSTER INFO lacks it), then nodes: [{id, address,
-// flags, master_id (or null), ping_sent, pong_recv, config_epoch, link_state,
-// slots, then hostname, role ("master", "replica" or "unknown"), slot_count,
-// migrating, importing}].
-boost::json::object monitoring_cluster_info(const std::map<std::string, std::string>& cluster_info,
-                                            const std::vector<ClusterNodeInfo>& nodes);
 
 }  // namespace yooni::redis

@@ -4,8 +4,11 @@
 // silently zeroing a metric.
 #pragma once
 
+#include <yooni/redis/cluster_nodes.hpp>
+
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -52,5 +55,19 @@ struct ClusterStatus {
 };
 
 using ClientStatus = std::variant<StandaloneStatus, ClusterStatus>;
+
+// One node as CLUSTER NODES describes it, with what its own INFO added
+// (absent when it did not answer in time).
+struct ClusterNodeStatus {
+    ClusterNodeInfo node;
+    std::optional<std::string> role;  // INFO's role: "master" or "slave"
+    std::optional<std::int64_t> keys, used_memory_bytes, ops_per_sec;
+};
+
+// The cluster as one node sees it: its CLUSTER INFO fields and every node.
+struct ClusterInfo {
+    std::map<std::string, std::string> info;
+    std::vector<ClusterNodeStatus> nodes;
+};
 
 }  // namespace yooni::redis
