@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 namespace yooni::http {
 
@@ -90,15 +91,38 @@ bhttp::response<bhttp::string_body> plain_error(unsigned status, std::string_vie
 }
 
 // Request smuggling guard (Boost 1.81's parser accepts these): a
-// Transfer-Encoding other than exactly "chunked", more than one, or one next
-// to a Content-Length is refused.
+// Transfer-Encoding other than exactly "chunked", more than one, one next to
+// a Content-Length, or one in an HTTP/1.0 request (RFC 9112 6.1: its framing
+// is faulty) is refused; so is an HTTP/1.1 request without exactly one Host
+// (RFC 9112 3.2).
 std::optional<std::string_view> framing_problem(const bhttp::request_parser<bhttp::string_body>::value_type& h) {
+    const auto hosts = h.count(bhttp::field::host);
+    if (hosts > 1) return "More than one Host header";
+    if (hosts == 0 && h.version() >= 11) return "Missing Host header";
     const auto te = h.count(bhttp::field::transfer_encoding);
     if (te == 0) return std::nullopt;
+    if (h.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
     if (te > 1) return "More than one Transfer-Encoding header";
     if (h.count(bhttp::field::content_length) != 0) return "Transfer-Encoding together with Content-Length";
     if (!iequals(trim(h[bhttp::field::transfer_encoding]), "chunked")) return "Transfer-Encoding other than chunked";
     return std::nullopt;
+}
+
+// The fields that decide who asks and how the request is read: they count
+// only in the header. Beast merges a chunked body's trailer fields into the
+// header, so the set is taken before the body and compared after it.
+constexpr bhttp::field kHeaderOnlyFields[] = {bhttp::field::authorization, bhttp::field::connection,
+                                              bhttp::field::content_type,  bhttp::field::content_length,
+                                              bhttp::field::transfer_encoding, bhttp::field::host,
+                                              bhttp::field::if_match,      bhttp::field::if_none_match,
+                                              bhttp::field::expect};
+
+std::vector<std::string> header_only_fields(const bhttp::request_parser<bhttp::string_body>::value_type& h) {
+    std::vector<std::string> out;
+    for (const auto& field : h)
+        for (const auto name : kHeaderOnlyFields)
+            if (field.name() == name) out.push_back(std::string{field.name_string()} + ":" + std::string{field.value()});
+    return out;
 }
 
 awaitable<void> write_response(beast::tcp_stream& stream, bhttp::response<bhttp::string_body> res,
@@ -156,6 +180,7 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
             co_await write_response(stream, plain_error(400, *problem), opt.write_timeout);
             break;
         }
+        const auto header_fields = header_only_fields(parser.get());
         if (iequals(trim(parser.get()[bhttp::field::expect]), "100-continue")) {
             bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
             stream.expires_after(opt.write_timeout);
@@ -177,6 +202,13 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
             break;
         }
 
+        if (header_only_fields(parser.get()) != header_fields) {
+            co_await write_response(
+                stream, plain_error(400, "A trailer may not carry Authorization, Connection, Content-Type, Host, "
+                                         "Content-Length, Transfer-Encoding, Expect or conditional fields"),
+                opt.write_timeout);
+            break;
+        }
         auto msg = parser.release();
         Request req;
         req.method = std::string{msg.method_string()};
