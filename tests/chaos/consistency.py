@@ -820,7 +820,7 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--long", action="store_true", help="the long run (more keys, cycles and calls; 1 and 2 threads)")
     ap.add_argument("--backends", default=",".join(BACKENDS))
-    ap.add_argument("--faults", help="only these faults (none,self-check,pause,kill,cut)")
+    ap.add_argument("--faults", help="only these faults (none,self-check,pause,kill,cut,pause-cut)")
     ap.add_argument("--workers", help="WORKER_THREADS values, e.g. 1,2")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--min-timeouts", type=int, help="504s a Redis backend must see in all")
@@ -836,6 +836,9 @@ def main():
         p.min_write_timeouts = args.min_write_timeouts
     binary = os.path.abspath(args.binary)
     only = set(args.faults.split(",")) if args.faults else None
+    known = {f for fs in FAULTS.values() for f in fs}
+    if only and not only <= known:
+        ap.error(f"unknown fault(s) {', '.join(sorted(only - known))}; known: {', '.join(sorted(known))}")
     t0 = time.monotonic()
     rows, problems = [], []
     seed = args.seed
