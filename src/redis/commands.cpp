@@ -62,9 +62,9 @@ awaitable<result<std::optional<std::string>>> Client::get(std::string_view key, 
     if (!replies) co_return replies.error();
     const auto& r = (*replies)[0].reply();
     if (r.is_null()) co_return std::optional<std::string>{};
-    auto s = r.as_string();
-    if (r.is_error() || !s) co_return make_error_code(errc::server_error);
-    co_return std::optional<std::string>{std::string{*s}};
+    // A value is a bulk string: anything else (+OK, an integer) answers some other command.
+    if (r.type() != resp::Type::bulk_string) co_return make_error_code(errc::server_error);
+    co_return std::optional<std::string>{std::string{r.root().value}};
 }
 
 awaitable<result<void>> Client::set(const KeyValue& item, WaitFor wait, Deadline deadline) {
@@ -97,7 +97,7 @@ awaitable<result<std::vector<std::optional<std::string>>>> Client::mget(const st
             co_return make_error_code(errc::server_error);
         std::size_t k = 0;
         for (std::size_t node : r.children(0)) {
-            if (auto s = r.as_string(node)) values[idx[k]] = std::string{*s};
+            if (r.nodes[node].type == resp::Type::bulk_string) values[idx[k]] = std::string{r.nodes[node].value};
             else if (r.nodes[node].type != resp::Type::null) co_return make_error_code(errc::server_error);
             ++k;
         }
