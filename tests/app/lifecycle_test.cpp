@@ -40,11 +40,13 @@ TEST(Lifecycle, NoSecretKeyOnLoopbackPrintsAWorkingAdminToken) {
     ServiceOptions opt;
     opt.default_env = false;
     Service svc{opt};
+    // The token is the line after "Admin token"; wait until that line is whole.
     std::string token;
-    for (int i = 0; i < 100 && token.empty(); ++i) {
+    for (const auto until = std::chrono::steady_clock::now() + 30s;
+         token.empty() && std::chrono::steady_clock::now() < until;) {
         auto log = svc.log();
         auto pos = log.find("Admin token");
-        if (pos != std::string::npos) {
+        if (pos != std::string::npos && log.find('\n', pos) != std::string::npos) {
             auto start = log.find('\n', pos) + 1;
             auto end = log.find('\n', start);
             if (end != std::string::npos) token = log.substr(start, end - start);
@@ -98,7 +100,7 @@ TEST(Lifecycle, SlowClientIsCutOffAndOthersAreServed) {
     RawConnection slow{svc.port()};
     ASSERT_TRUE(slow.send("GET /livez HTTP/1.1\r\nHost: x\r\n"));  // never finishes its header
     EXPECT_EQ(svc.get("/livez", "").status, 200);
-    EXPECT_TRUE(slow.closed_by_peer(5s));
+    EXPECT_TRUE(slow.closed_by_peer(30s));  // the 400 ms header deadline closes it; 30 s only caps a failure
 }
 
 TEST(Lifecycle, SlowBodyIsCutOff) {
@@ -108,7 +110,7 @@ TEST(Lifecycle, SlowBodyIsCutOff) {
     RawConnection slow{svc.port()};
     ASSERT_TRUE(slow.send("PUT /api/v1/cache/slow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kWriterToken +
                           "\r\nContent-Length: 10\r\n\r\n[1"));
-    EXPECT_TRUE(slow.closed_by_peer(5s));
+    EXPECT_TRUE(slow.closed_by_peer(30s));  // the 400 ms body deadline closes it; 30 s only caps a failure
     EXPECT_EQ(svc.get("/api/v1/cache/slow").status, 404);
 }
 
@@ -119,38 +121,55 @@ TEST(Lifecycle, ConnectionsOverTheLimitAreClosed) {
     RawConnection a{svc.port()}, b{svc.port()};
     ASSERT_TRUE(a.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"));
     ASSERT_TRUE(b.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"));
-    a.read_all(200ms);
-    b.read_all(200ms);
+    // Both answered, so both are open connections of the service (kept alive) before the third comes.
+    ASSERT_EQ(parse_response(a.read_response()).status, 200);
+    ASSERT_EQ(parse_response(b.read_response()).status, 200);
     RawConnection c{svc.port()};
-    EXPECT_TRUE(c.closed_by_peer(3s));
+    EXPECT_TRUE(c.closed_by_peer(30s));
 }
 
 TEST(Lifecycle, RequestInFlightSurvivesSigterm) {
     Service svc;
     RawConnection client{svc.port()};
     const std::string body = R"({"order":"in-flight"})";
+    // Expect: 100-continue makes the service say when it has read the header:
+    // from then on the request is in flight (a connection still waiting for
+    // its first byte is closed by the drain instead).
     ASSERT_TRUE(client.send("PUT /api/v1/cache/inflight HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                            "Authorization: Bearer " + kWriterToken + "\r\nContent-Length: " +
+                            "Authorization: Bearer " + kWriterToken + "\r\nExpect: 100-continue\r\nContent-Length: " +
                             std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 5)));
-    std::this_thread::sleep_for(200ms);
+    const auto interim = client.read_until(
+        [](const std::string& got) { return got.find("\r\n\r\n") != std::string::npos; }, 30s);
+    ASSERT_EQ(interim.rfind("HTTP/1.1 100", 0), 0u) << interim;
     ::kill(svc.process().pid(), SIGTERM);
-    std::this_thread::sleep_for(2s);  // the request is still being received two seconds later
-    EXPECT_EQ(svc.get("/readyz", "").status, 0);  // no new connections
+    ASSERT_TRUE(svc.wait_for_log("app.signal name=SIGTERM")) << svc.log();
+    // The service stops taking connections: wait until a new one goes unanswered.
+    HttpResponse fresh;
+    for (const auto until = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < until;) {
+        fresh = svc.get("/readyz", "");
+        if (fresh.status == 0) break;
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_EQ(fresh.status, 0) << "a new connection was still answered after SIGTERM: " << fresh.body;
+    // A slow client: the rest of the body comes two seconds into the drain
+    // (SHUTDOWN_GRACE_MS, 10 s by default, leaves it plenty).
+    std::this_thread::sleep_for(2s);
     ASSERT_TRUE(client.send(body.substr(5)));
-    auto r = parse_response(client.read_all(5s));
+    auto r = parse_response(client.read_all(30s));
     EXPECT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(svc.process().stop(SIGTERM, 10s) >= 0, true);
+    EXPECT_EQ(svc.process().stop(SIGTERM, 30s) >= 0, true);
 }
 
 TEST(Lifecycle, SigtermClosesIdleConnectionsAndExits) {
     Service svc;
     RawConnection idle{svc.port()};
     ASSERT_TRUE(idle.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"));
-    idle.read_all(200ms);
-    int status = svc.process().stop(SIGTERM, 10s);
+    // Answered and kept alive: the connection is idle, waiting for its next request.
+    ASSERT_EQ(parse_response(idle.read_response()).status, 200);
+    int status = svc.process().stop(SIGTERM, 30s);
     EXPECT_GE(status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-    EXPECT_TRUE(idle.closed_by_peer(1s));
+    EXPECT_TRUE(idle.closed_by_peer(10s));  // the process has exited: its sockets are closed
 }
 
 }  // namespace

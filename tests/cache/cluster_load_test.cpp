@@ -17,6 +17,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -29,19 +31,29 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 struct Call {
-    Clock::time_point at;
+    Clock::time_point started;  // when the caller made the call
+    Clock::time_point at;       // when it returned
+    int caller;
     std::uint16_t slot;
     bool ok;
     std::string what;
 };
+
+// A cap on waits for the load: it only ends a failing test's wait.
+constexpr auto kCap = 120s;
 
 // Callers on one io_context thread, recording every call.
 class Load {
 public:
     Load(RedisBackend& backend, std::chrono::milliseconds budget, bool multi_key)
         : backend_(backend), budget_(budget), multi_key_(multi_key) {}
+    // A test that ends early (a failed ASSERT) stops its callers too.
+    ~Load() {
+        if (thread_.joinable()) stop();
+    }
 
     void start(int callers) {
+        callers_ = callers;
         running_ = callers;
         for (int i = 0; i < callers; ++i) asio::co_spawn(ioc_, caller(this, i), asio::detached);
         thread_ = std::thread([this] { ioc_.run(); });
@@ -57,6 +69,32 @@ public:
     std::vector<Call> calls() {
         std::lock_guard lock{mutex_};
         return calls_;
+    }
+    // Waits until every caller has made at least `n` calls that match `which`
+    // (all of them by default); false when kCap passes first.
+    bool wait_for_each_caller(std::size_t n, std::function<bool(const Call&)> which = {}) {
+        for (const auto until = Clock::now() + kCap;;) {
+            {
+                std::lock_guard lock{mutex_};
+                std::vector<std::size_t> made(static_cast<std::size_t>(callers_), 0);
+                for (const auto& c : calls_)
+                    if (!which || which(c)) ++made[static_cast<std::size_t>(c.caller)];
+                if (std::all_of(made.begin(), made.end(), [n](std::size_t m) { return m >= n; })) return true;
+            }
+            if (Clock::now() >= until) return false;
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    // Waits until at least `n` calls match `which`; false when kCap passes first.
+    bool wait_for_calls(std::size_t n, const std::function<bool(const Call&)>& which) {
+        for (const auto until = Clock::now() + kCap;;) {
+            {
+                std::lock_guard lock{mutex_};
+                if (static_cast<std::size_t>(std::count_if(calls_.begin(), calls_.end(), which)) >= n) return true;
+            }
+            if (Clock::now() >= until) return false;
+            std::this_thread::sleep_for(10ms);
+        }
     }
     std::map<std::string, std::string> acknowledged() {
         std::lock_guard lock{mutex_};
@@ -76,9 +114,9 @@ public:
     asio::io_context& ioc() { return ioc_; }
 
 private:
-    void record(std::uint16_t slot, bool ok, std::string what) {
+    void record(Clock::time_point started, int caller, std::uint16_t slot, bool ok, std::string what) {
         std::lock_guard lock{mutex_};
-        calls_.push_back(Call{Clock::now(), slot, ok, std::move(what)});
+        calls_.push_back(Call{started, Clock::now(), caller, slot, ok, std::move(what)});
     }
 
     static asio::awaitable<void> caller(Load* self, int id) {
@@ -90,17 +128,20 @@ private:
             Entry entry;
             entry.key = key;
             entry.value = value;
-            const auto set_deadline = Clock::now() + self->budget_;
+            const auto set_started = Clock::now();
+            const auto set_deadline = set_started + self->budget_;
             auto set = co_await self->backend_.set(std::move(entry), set_deadline);
-            self->record(slot, static_cast<bool>(set), set ? "" : "SET " + key + ": " + set.error().message());
+            self->record(set_started, id, slot, static_cast<bool>(set),
+                         set ? "" : "SET " + key + ": " + set.error().message());
             if (set) {
                 std::lock_guard lock{self->mutex_};
                 self->acked_[key] = value;
             }
-            const auto get_deadline = Clock::now() + self->budget_;
+            const auto get_started = Clock::now();
+            const auto get_deadline = get_started + self->budget_;
             auto got = co_await self->backend_.get(key, get_deadline);
             const bool right = got && set && *got && **got == value;
-            self->record(slot, got && (!set || right),
+            self->record(get_started, id, slot, got && (!set || right),
                          !got ? "GET " + key + ": " + got.error().message()
                               : (set && !right ? "GET " + key + ": wrong value" : ""));
             if (self->multi_key_ && seq % 8 == 0) {
@@ -114,15 +155,16 @@ private:
                     keys.push_back(e.key);
                     entries.push_back(std::move(e));
                 }
-                const auto d1 = Clock::now() + self->budget_;
-                auto ms = co_await self->backend_.mset(std::move(entries), d1);
-                self->record(0, static_cast<bool>(ms), ms ? "" : "MSET: " + ms.error().message());
-                const auto d2 = Clock::now() + self->budget_;
-                auto mg = co_await self->backend_.mget(keys, d2);
+                const auto mset_started = Clock::now();
+                auto ms = co_await self->backend_.mset(std::move(entries), mset_started + self->budget_);
+                self->record(mset_started, id, 0, static_cast<bool>(ms), ms ? "" : "MSET: " + ms.error().message());
+                const auto mget_started = Clock::now();
+                auto mg = co_await self->backend_.mget(keys, mget_started + self->budget_);
                 bool all = mg.has_value();
                 if (mg && ms)
                     for (const auto& v : *mg) all = all && v && *v == value;
-                self->record(0, all || (mg && !ms), mg ? (all ? "" : "MGET: wrong value") : "MGET: " + mg.error().message());
+                self->record(mget_started, id, 0, all || (mg && !ms),
+                             mg ? (all ? "" : "MGET: wrong value") : "MGET: " + mg.error().message());
             }
             ++seq;
         }
@@ -136,6 +178,7 @@ private:
     std::thread thread_;
     std::atomic<bool> stopping_{false};
     std::atomic<int> running_{0};
+    int callers_ = 0;
     std::mutex mutex_;
     std::vector<Call> calls_;
     std::map<std::string, std::string> acked_;
@@ -166,10 +209,13 @@ TEST(ClusterLoad, ManualFailoverUnderLoadFailsNoCall) {
     auto backend = backend_for(cluster);
     Load load{*backend, 5s, true};
     load.start(20);
-    std::this_thread::sleep_for(500ms);
+    // Every caller is under way (several rounds, multi-key calls among them) before the failover.
+    ASSERT_TRUE(load.wait_for_each_caller(20));
     const auto master = cluster.master_ports().front();
     cluster.failover(cluster.replicas_of(master).front());
-    std::this_thread::sleep_for(1s);
+    // And keeps calling after it: several rounds made against the new topology.
+    const auto failed_over = Clock::now();
+    ASSERT_TRUE(load.wait_for_each_caller(20, [failed_over](const Call& c) { return c.started > failed_over; }));
     load.stop();
     EXPECT_EQ(load.failures(), 0u) << load.first_failures(5);
     EXPECT_GT(load.calls().size(), 100u);
@@ -178,13 +224,18 @@ TEST(ClusterLoad, ManualFailoverUnderLoadFailsNoCall) {
     backend->client().stop();
 }
 
+// Calls on the killed master's slots fail until its replica is promoted and
+// the client's map shows it; calls on other slots never fail; once the map
+// shows the promoted replica, no call fails. How long each step took here is
+// recorded (RecordProperty), not judged: that depends on the machine, and the
+// bounds live in the chaos tables and benchmarks.
 TEST(ClusterLoad, KilledMasterFailsOnlyItsSlotsAndOnlyUntilTheFailover) {
     test::RedisCluster cluster{{.node_timeout = 5000ms}};  // the seed's node timeout
     auto backend = backend_for(cluster);
     auto& client = static_cast<redis::Cluster&>(backend->client());
     Load load{*backend, 1s, false};
     load.start(20);
-    std::this_thread::sleep_for(500ms);
+    ASSERT_TRUE(load.wait_for_each_caller(20));  // every caller is under way before the kill
     const auto victim = cluster.master_ports().front();
     std::vector<bool> victim_slot(redis::kSlotCount, false);
     {
@@ -194,51 +245,76 @@ TEST(ClusterLoad, KilledMasterFailsOnlyItsSlotsAndOnlyUntilTheFailover) {
     }
     const auto replica = cluster.replicas_of(victim).front();
     const auto killed_at = Clock::now();
+    const auto since_kill = [killed_at] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at);
+    };
     cluster.kill_node(victim);
-    // When Redis itself promotes the replica (asked directly, every 50 ms).
+    // When Redis itself promotes the replica (asked directly).
     std::optional<std::chrono::milliseconds> redis_promoted;
-    while (!redis_promoted && Clock::now() - killed_at < 20s) {
+    while (!redis_promoted && Clock::now() - killed_at < kCap) {
         if (cluster.cli(replica, {"ROLE"}).rfind("master", 0) == 0)
-            redis_promoted = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at);
+            redis_promoted = since_kill();
         else
             std::this_thread::sleep_for(50ms);
     }
-    ASSERT_TRUE(redis_promoted);
+    ASSERT_TRUE(redis_promoted) << "Redis did not promote 127.0.0.1:" << replica << "\n" << cluster.logs();
+    // When the client's map sends every slot of the killed master to the promoted replica.
+    std::optional<std::chrono::milliseconds> client_switched;
+    Clock::time_point switched_at;
+    while (!client_switched && Clock::now() - killed_at < kCap) {
+        const auto map = client.slot_map();
+        bool all = true;
+        for (std::uint16_t s = 0; all && s < redis::kSlotCount; ++s) {
+            if (!victim_slot[s]) continue;
+            const auto* owner = map->master_for(s);
+            all = owner && owner->port == replica;
+        }
+        if (all) {
+            switched_at = Clock::now();
+            client_switched = since_kill();
+        } else {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    ASSERT_TRUE(client_switched) << "the client's map never sent the killed master's slots to 127.0.0.1:" << replica;
     // cluster/info, through the client, shows the promoted replica as a master.
     asio::io_context ioc;
     std::optional<std::chrono::milliseconds> shown_after;
-    while (!shown_after && Clock::now() - killed_at < 20s) {
-        auto info = test::run_on(ioc, client.cluster_info(Clock::now() + 1s));
+    while (!shown_after && Clock::now() - killed_at < kCap) {
+        auto info = test::run_on(ioc, client.cluster_info(Clock::now() + 5s));
         if (info && *info) {
             for (const auto& n : (*info)->nodes) {
                 if (!n.node.address.ends_with(":" + std::to_string(replica))) continue;
-                if (n.node.is_master)
-                    shown_after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at);
+                if (n.node.is_master) shown_after = since_kill();
             }
         }
         if (!shown_after) std::this_thread::sleep_for(50ms);
     }
-    std::this_thread::sleep_for(2s);  // keep loading after the failover
+    ASSERT_TRUE(shown_after) << "cluster/info never showed 127.0.0.1:" << replica << " as a master";
+    // Keep loading after the switch: every caller makes several calls, and
+    // calls on the killed master's slots succeed again.
+    const auto after_switch = [switched_at](const Call& c) { return c.started > switched_at; };
+    ASSERT_TRUE(load.wait_for_each_caller(20, after_switch));
+    ASSERT_TRUE(load.wait_for_calls(100, [&](const Call& c) { return after_switch(c) && c.ok && victim_slot[c.slot]; }))
+        << "calls on the promoted replica's slots do not succeed";
     load.stop();
-    ASSERT_TRUE(shown_after);
     Clock::time_point last_failure = killed_at;
-    std::size_t failures = 0, wrong_slot = 0;
+    std::size_t failures = 0, wrong_slot = 0, failed_after_switch = 0;
+    std::string after_switch_failures;
     for (const auto& c : load.calls()) {
         if (c.ok) continue;
         ++failures;
         if (!victim_slot[c.slot]) ++wrong_slot;
+        if (after_switch(c) && failed_after_switch++ < 5) after_switch_failures += c.what + "; ";
         last_failure = std::max(last_failure, c.at);
     }
     const auto last_failure_ms = std::chrono::duration_cast<std::chrono::milliseconds>(last_failure - killed_at);
     EXPECT_EQ(wrong_slot, 0u) << load.first_failures(5);
-    // Calls fail no later than 7 s after the kill (the bound: node
-    // timeout, election delay, one refresh) or, when this machine's Redis takes
-    // longer than that to promote the replica, no later than one refresh
-    // (plus a call's retry pause) after the promotion: the client's own share.
-    EXPECT_LE(last_failure_ms.count(), std::max<long>(7000, redis_promoted->count() + 500))
-        << failures << " failures; Redis promoted the replica after " << redis_promoted->count() << " ms";
-    EXPECT_LE(shown_after->count(), std::max<long>(8000, redis_promoted->count() + 1000));
+    EXPECT_EQ(failed_after_switch, 0u)
+        << "calls made after the client's map showed the promotion (" << client_switched->count()
+        << " ms after the kill) failed: " << after_switch_failures;
     RecordProperty("redis_promoted_ms", static_cast<int>(redis_promoted->count()));
+    RecordProperty("client_switched_ms", static_cast<int>(client_switched->count()));
     RecordProperty("last_failure_ms", static_cast<int>(last_failure_ms.count()));
     RecordProperty("cluster_info_shows_promotion_ms", static_cast<int>(shown_after->count()));
     RecordProperty("failed_calls", static_cast<int>(failures));
@@ -250,22 +326,27 @@ TEST(ClusterLoad, ReshardingTwoThousandSlotsUnderLoadFailsNoCallAndLosesNothing)
     auto backend = backend_for(cluster);
     Load load{*backend, 5s, true};
     load.start(20);
-    std::this_thread::sleep_for(500ms);
+    // Every caller is under way before the slots move.
+    ASSERT_TRUE(load.wait_for_each_caller(20));
     const auto masters = cluster.master_ports();
     std::atomic<bool> deleting{true};
+    std::atomic<bool> deleter_started{false};
     std::size_t pattern_deletes = 0, pattern_failures = 0;
     // Outlives the client's connections made on it (they are closed by stop() below).
     asio::io_context deleter_ioc;
     std::thread deleter([&] {
         auto& ioc = deleter_ioc;
-        while (deleting) {
+        do {
             // A pattern delete over a namespace of its own, while slots move.
+            deleter_started = true;
             auto n = test::run_on(ioc, backend->delete_pattern("scratch:*", Clock::now() + 10s));
             ++pattern_deletes;
             if (!n) ++pattern_failures;
-            std::this_thread::sleep_for(100ms);
-        }
+            std::this_thread::sleep_for(100ms);  // pacing, not ordering
+        } while (deleting);
     });
+    // The first pattern delete is under way before the resharding starts.
+    while (!deleter_started) std::this_thread::sleep_for(1ms);
     cluster.reshard(2000, masters[0], masters[1]);
     deleting = false;
     deleter.join();

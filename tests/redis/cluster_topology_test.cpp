@@ -19,6 +19,17 @@ using test::run_on;
 
 Deadline in(std::chrono::milliseconds d) { return std::chrono::steady_clock::now() + d; }
 
+// Polls `done` until it holds; false when `cap` passes first (the cap only
+// ends a failing wait).
+template <class Done>
+bool wait_until(Done done, std::chrono::milliseconds cap = 60s) {
+    for (const auto until = std::chrono::steady_clock::now() + cap;;) {
+        if (done()) return true;
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
 result<std::vector<OwnedReply>> run_one(boost::asio::io_context& ioc, Cluster& c, Command cmd,
                                         std::chrono::milliseconds budget = 5s) {
     std::vector<Command> cmds;
@@ -34,15 +45,16 @@ TEST(ClusterTopology, AddressMapReachesNodesThatAnnounceUnreachableNames) {
         cluster.cli(port, {"CONFIG", "SET", "cluster-announce-hostname", "node-" + std::to_string(port) + ".invalid"});
         cluster.cli(port, {"CONFIG", "SET", "cluster-preferred-endpoint-type", "hostname"});
     }
-    const auto seed = cluster.master_ports().front();
-    for (int i = 0; i < 100; ++i) {
-        auto slots = cluster.cli(seed, {"CLUSTER", "SLOTS"});
-        std::size_t named = 0;
-        for (auto p : cluster.master_ports())
-            if (slots.find("node-" + std::to_string(p) + ".invalid") != std::string::npos) ++named;
-        if (named == cluster.master_ports().size()) break;
-        std::this_thread::sleep_for(100ms);
-    }
+    const auto masters = cluster.master_ports();
+    const auto seed = masters.front();
+    // The seed's CLUSTER SLOTS names every master once the names have gone round by gossip.
+    std::string slots;
+    ASSERT_TRUE(wait_until([&] {
+        slots = cluster.cli(seed, {"CLUSTER", "SLOTS"});
+        for (auto p : masters)
+            if (slots.find("node-" + std::to_string(p) + ".invalid") == std::string::npos) return false;
+        return true;
+    })) << "CLUSTER SLOTS of 127.0.0.1:" << seed << " does not name every master:\n" << slots;
     ClusterOptions o;
     o.seeds.push_back(NodeAddress{"127.0.0.1", seed});
     for (auto p : cluster.master_ports())
@@ -72,13 +84,13 @@ TEST(ClusterTopology, ReadsGoToReplicasWhenAsked) {
     boost::asio::io_context ioc;
     for (int i = 0; i < 50; ++i) ASSERT_TRUE(run_one(ioc, client, make_command({"SET", "r:" + std::to_string(i), "v"})));
     // Replicas show in CLUSTER SLOTS once they have replicated something.
-    for (int i = 0; i < 50; ++i) {
-        client.refresh_now(2s);
-        std::size_t replicas = 0;
+    std::size_t replicas = 0;
+    ASSERT_TRUE(wait_until([&] {
+        client.refresh_now(5s);
+        replicas = 0;
         for (std::uint16_t s = 0; s < kSlotCount; s += 1000) replicas += client.slot_map()->replicas_for(s).size();
-        if (replicas > 0) break;
-        std::this_thread::sleep_for(100ms);
-    }
+        return replicas > 0;
+    })) << "the client's map lists no replica";
     auto gets_on_replicas = [&cluster] {
         long total = 0;
         for (const auto& n : cluster.nodes()) {
@@ -117,11 +129,14 @@ TEST(ClusterTopology, MultiKeyCommandRetriesTryagainUntilTheMigrationEnds) {
     for (auto p : cluster.master_ports())
         if (p != from) to = p;
     cluster.begin_migration(slot, to, 1);  // the two keys now live on two nodes: MGET gets TRYAGAIN
+    // The migration ends once the client has met TRYAGAIN (the cap only ends a failing wait;
+    // the migration then ends anyway, so the MGET below returns).
+    const auto tryagain_before = client.stats().tryagain;
     std::thread finisher([&] {
-        std::this_thread::sleep_for(300ms);
+        wait_until([&] { return client.stats().tryagain > tryagain_before; }, 60s);
         cluster.finish_migration(slot, to);
     });
-    auto got = run_one(ioc, client, make_command({"MGET", "{t}a", "{t}b"}), 10s);
+    auto got = run_one(ioc, client, make_command({"MGET", "{t}a", "{t}b"}), 120s);
     finisher.join();
     ASSERT_TRUE(got) << got.error().message();
     ASSERT_FALSE((*got)[0]->is_error()) << (*got)[0]->error_message();

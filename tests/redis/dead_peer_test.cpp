@@ -98,18 +98,21 @@ TEST_F(DeadPeer, ACallToASilentNodeFailsAsALostLinkAfterTheTimeoutNotAtItsDeadli
 
     loopback("down");
     const auto sent = Clock::now();
+    // The deadline is well beyond the 1 s timeout and the kernel's next
+    // retransmission check (kernel timers, which a busy CPU hardly delays): a
+    // call that ends as a lost link (closed), not as a timeout, was ended by the
+    // dead-peer timeout. How long it took is recorded, not judged.
     auto lost = test::run_on(ioc, c->execute_one(cmd({"GET", "k"}), sent + 8s));
     const auto took = Clock::now() - sent;
     ASSERT_FALSE(lost);
     EXPECT_EQ(lost.error(), make_error_code(errc::closed)) << lost.error().message();
-    EXPECT_LT(took, 4s);  // 1 s of silence, and the kernel's next retransmission check
     RecordProperty("failed_after_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
     EXPECT_FALSE(c->connected());
 
     loopback("up");
     result<OwnedReply> back = make_error_code(errc::closed);
-    for (auto until = Clock::now() + 5s; !back && Clock::now() < until; std::this_thread::sleep_for(50ms))
-        back = test::run_on(ioc, c->execute_one(cmd({"GET", "k"}), Clock::now() + 1s));
+    for (auto until = Clock::now() + 30s; !back && Clock::now() < until; std::this_thread::sleep_for(50ms))
+        back = test::run_on(ioc, c->execute_one(cmd({"GET", "k"}), Clock::now() + 5s));
     ASSERT_TRUE(back) << back.error().message();
     EXPECT_EQ((*back)->as_string(), "v");
     EXPECT_EQ(c->stats().connects, 2u);
@@ -139,15 +142,15 @@ TEST_F(DeadPeer, AnIdleLinkToASilentNodeIsDroppedByKeepaliveProbes) {
     auto& ioc = ioc_;
     loopback("down");
     const auto from = Clock::now();
-    while (c->connected() && Clock::now() - from < 15s) {
+    // 1 s idle, then probes 1 s apart; TCP_USER_TIMEOUT (1 s) ends it at the
+    // first probe left unanswered that long. Without them an idle link is never
+    // found dead: the 60 s cap only ends a failing wait.
+    while (c->connected() && Clock::now() - from < 60s) {
         ioc.restart();
         ioc.run_for(100ms);
     }
     const auto took = Clock::now() - from;
     EXPECT_FALSE(c->connected());
-    // 1 s idle, then probes 1 s apart; TCP_USER_TIMEOUT (1 s) ends it at the
-    // first probe left unanswered that long.
-    EXPECT_LT(took, 8s);
     RecordProperty("dropped_after_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
     loopback("up");
     c->close();

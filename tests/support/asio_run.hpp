@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace yooni::test {
 
@@ -18,6 +19,13 @@ T run_on(boost::asio::io_context& ioc, boost::asio::awaitable<T> work,
     ioc.restart();
     while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
         if (std::chrono::steady_clock::now() > until) throw std::runtime_error("coroutine did not finish in time");
+        // An io_context out of work stops; the coroutine may still be waiting for
+        // another thread to post its completion here: run it again, without spinning.
+        if (ioc.stopped()) {
+            ioc.restart();
+            if (ioc.poll() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            continue;
+        }
         ioc.run_for(std::chrono::milliseconds(10));
     }
     return fut.get();

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -28,45 +29,118 @@ RawConnection::~RawConnection() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-bool RawConnection::send(const std::string& bytes) {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds left until `deadline` (0 once it has passed), for poll().
+int left_ms(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return left > 0 ? static_cast<int>(left) : 0;
+}
+
+// Waits until fd is ready for `events` or the deadline passes; a signal does not end the wait.
+bool wait_ready(int fd, short events, Clock::time_point deadline) {
+    for (;;) {
+        const int left = left_ms(deadline);
+        if (left == 0) return false;
+        pollfd p{fd, events, 0};
+        const int r = ::poll(&p, 1, left);
+        if (r > 0) return true;
+        if (r == 0 || errno != EINTR) return false;
+    }
+}
+
+}  // namespace
+
+bool RawConnection::send(const std::string& bytes, std::chrono::milliseconds timeout) {
     if (fd_ < 0) return false;
+    const auto deadline = Clock::now() + timeout;
     std::size_t sent = 0;
     while (sent < bytes.size()) {
-        ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) return false;
-        sent += static_cast<std::size_t>(n);
+        // Non-blocking: a peer that stops reading cannot hold the test past the deadline.
+        ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_ready(fd_, POLLOUT, deadline)) continue;
+        return false;
     }
     return true;
 }
 
-std::string RawConnection::read_all(std::chrono::milliseconds timeout) {
+std::string RawConnection::read_until(const std::function<bool(const std::string&)>& done,
+                                      std::chrono::milliseconds timeout) {
     std::string out;
     if (fd_ < 0) return out;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = Clock::now() + timeout;
     char buf[65536];
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) break;
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    while (!(done && done(out))) {
+        if (!wait_ready(fd_, POLLIN, deadline)) break;
         ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         out.append(buf, static_cast<std::size_t>(n));
     }
     return out;
 }
 
+std::string RawConnection::read_all(std::chrono::milliseconds timeout, bool* closed) {
+    if (closed) *closed = false;
+    std::string out;
+    if (fd_ < 0) {
+        if (closed) *closed = true;
+        return out;
+    }
+    const auto deadline = Clock::now() + timeout;
+    char buf[65536];
+    for (;;) {
+        if (!wait_ready(fd_, POLLIN, deadline)) break;  // the timeout: the peer left it open
+        ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (closed) *closed = true;
+            break;
+        }
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+std::string RawConnection::read_response(std::chrono::milliseconds timeout) {
+    return read_until(complete_response, timeout);
+}
+
 bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
     if (fd_ < 0) return true;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = Clock::now() + timeout;
     char buf[4096];
     for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+        if (!wait_ready(fd_, POLLIN, deadline)) return false;
         ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return true;  // data (an error answer) is skipped; keep waiting for the close
+    }
+}
+
+bool complete_response(const std::string& raw) {
+    std::size_t at = 0;
+    for (;;) {
+        if (raw.compare(at, 7, "HTTP/1.") != 0) return false;
+        const auto head_end = raw.find("\r\n\r\n", at);
+        if (head_end == std::string::npos) return false;
+        if (raw.compare(at, 10, "HTTP/1.1 1") == 0) {  // an interim answer (100 Continue): the real one follows
+            at = head_end + 4;
+            continue;
+        }
+        auto head = raw.substr(at, head_end - at);
+        std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+        const auto cl = head.find("\r\ncontent-length:");
+        if (cl == std::string::npos) return true;
+        const auto length = std::stoul(head.substr(cl + 17));
+        return raw.size() - (head_end + 4) >= length;
     }
 }
 
@@ -105,9 +179,10 @@ HttpResponse parse_response(const std::string& raw) {
 }
 
 std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
     RawConnection c{port};
-    c.send(bytes);
-    return c.read_all(timeout);
+    c.send(bytes, timeout);  // may fail part-way when the server answers and closes first
+    return c.read_all(std::chrono::milliseconds(left_ms(deadline)));
 }
 
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace yooni::test {
 
@@ -53,6 +54,22 @@ std::string Service::log() const {
     std::stringstream ss;
     ss << f.rdbuf();
     return ss.str();
+}
+
+std::size_t Service::log_count(const std::string& text) const {
+    const auto all = log();
+    std::size_t n = 0;
+    for (auto at = all.find(text); !text.empty() && at != std::string::npos; at = all.find(text, at + text.size())) ++n;
+    return n;
+}
+
+bool Service::wait_for_log(const std::string& text, std::size_t times, std::chrono::milliseconds cap) const {
+    const auto deadline = std::chrono::steady_clock::now() + cap;
+    for (;;) {
+        if (log_count(text) >= times) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 HttpResponse Service::get(const std::string& target, const std::string& token) const {

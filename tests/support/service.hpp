@@ -5,6 +5,8 @@
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,12 @@ public:
     std::uint16_t port() const { return port_; }
     const std::string& dir() const { return dir_.path(); }
     std::string log() const;
+    // How many times `text` occurs in the log so far.
+    std::size_t log_count(const std::string& text) const;
+    // Waits until the log holds `text` at least `times` times; false when `cap`
+    // passes first (a cap for a failing test: a passing one ends when it appears).
+    bool wait_for_log(const std::string& text, std::size_t times = 1,
+                      std::chrono::milliseconds cap = std::chrono::seconds(30)) const;
     ChildProcess& process() { return process_; }
 
     HttpResponse get(const std::string& target, const std::string& token = kAdminToken) const;
