@@ -89,23 +89,29 @@ private:
     int pid_;
 };
 
-bool replica_linked(RedisServer& master) {
+// Linked to exactly our replica (its port), and online.
+bool replica_linked(RedisServer& master, std::uint16_t replica_port) {
     const auto info = master.cli({"INFO", "replication"});
     return info.out.find("connected_slaves:1") != std::string::npos &&
-           info.out.find("state=online") != std::string::npos;
+           info.out.find("port=" + std::to_string(replica_port) + ",state=online") != std::string::npos;
 }
 
 // The reproduction of issue #10 as written: a standalone master with one
 // replica, writes that WAIT for it, the replica paused, a write timed out
 // between its SET's reply and its WAIT's; then four GETs at once.
 TEST(ReplyOrder, StandaloneGetsAfterAWriteTimedOutWaitingForAPausedReplica) {
-    RedisServer master;
-    RedisServer replica{{.extra_args = {"--replicaof", "127.0.0.1", std::to_string(master.port())}}};
-    for (int i = 0; i < 600 && !replica_linked(master); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(replica_linked(master)) << master.cli({"INFO", "replication"}).out;
+    // A password, so that no other test's replica that keeps retrying a port
+    // this master now has can attach and answer the WAIT.
+    const std::string password = "reply-order-pw";
+    RedisServer master{{.password = password}};
+    RedisServer replica{{.extra_args = {"--replicaof", "127.0.0.1", std::to_string(master.port()), "--masterauth",
+                                        password}}};
+    for (int i = 0; i < 600 && !replica_linked(master, replica.port()); ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(replica_linked(master, replica.port())) << master.cli({"INFO", "replication"}).out;
 
     ServiceOptions opt;
-    opt.env = {"REDIS_URL=redis://127.0.0.1:" + std::to_string(master.port()) + "/0", "REDIS_WAIT_REPLICAS=1",
+    opt.env = {"REDIS_URL=redis://:" + password + "@127.0.0.1:" + std::to_string(master.port()) + "/0",
+               "REDIS_WAIT_REPLICAS=1",
                "REDIS_WAIT_TIMEOUT_MS=3000", "HTTP_REQUEST_TIMEOUT_MS=1000", "WORKER_THREADS=1"};
     Service svc{opt};
     const std::vector<std::string> keys{"a", "b", "c", "d"};
@@ -113,7 +119,7 @@ TEST(ReplyOrder, StandaloneGetsAfterAWriteTimedOutWaitingForAPausedReplica) {
 
     Paused paused{replica.pid()};
     const auto timed_out = svc.put("/api/v1/cache/e", value_of("e"));
-    EXPECT_EQ(timed_out.status, 504) << timed_out.body;
+    EXPECT_EQ(timed_out.status, 504) << timed_out.body << "\n" << master.cli({"INFO", "replication"}).out;
 
     // Rounds of four GETs sent together, until a round answers all four
     // (the WAIT returns after its 3 s): every answer on the way is checked.
@@ -139,9 +145,10 @@ TEST(ReplyOrder, StandaloneGetsAfterAWriteTimedOutWaitingForAPausedReplica) {
 // writes to that master timing out between their SET and WAIT replies, and
 // batch gets across every node with deadlines that cut groups in half.
 TEST(ReplyOrder, ClusterBatchGetsAcrossNodesWhileWritesTimeOutWaiting) {
-    RedisCluster cluster;
+    // A password, for the same reason as above.
+    RedisCluster cluster{{.password = "reply-order-cluster-pw"}};
     ServiceOptions opt;
-    opt.env = {"REDIS_CLUSTER_ENABLED=true",
+    opt.env = {"REDIS_CLUSTER_ENABLED=true", "REDIS_CLUSTER_PASSWORD=reply-order-cluster-pw",
                "REDIS_CLUSTER_NODES=[\"127.0.0.1:" + std::to_string(cluster.any_port()) + "\"]",
                "REDIS_WAIT_REPLICAS=1", "REDIS_WAIT_TIMEOUT_MS=2000", "HTTP_REQUEST_TIMEOUT_MS=700",
                "WORKER_THREADS=1"};
