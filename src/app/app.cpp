@@ -101,6 +101,11 @@ int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
     if (host) s.http.host = *host;
     if (port) s.http.port = *port;
     setup_logging(s.log_level);
+    // Every warning `config check` prints, in the log at start too.
+    for (const auto& w : config::warnings(loaded)) spdlog::warn("config.warning {}", w);
+    if (!s.auth.secret_key.empty() && s.auth.secret_key.reveal().size() < 32 && !is_loopback(s.http.host))
+        throw config::ConfigError("SECRET_KEY", "SECRET_KEY is shorter than 32 bytes while the service listens on " +
+                                                    s.http.host + ", which is not loopback; use 32+ random bytes");
 
     std::string dev_token;
     if (s.auth.secret_key.empty()) {
