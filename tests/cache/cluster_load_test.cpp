@@ -230,7 +230,13 @@ TEST(ClusterLoad, ManualFailoverUnderLoadFailsNoCall) {
 // recorded (RecordProperty), not judged: that depends on the machine, and the
 // bounds live in the chaos tables and benchmarks.
 TEST(ClusterLoad, KilledMasterFailsOnlyItsSlotsAndOnlyUntilTheFailover) {
-    test::RedisCluster cluster{{.node_timeout = 5000ms}};  // the seed's node timeout
+    // The seed's node timeout. Full coverage not required: with Redis's
+    // default, every master answers CLUSTERDOWN for every key from the moment
+    // the dead master is flagged FAIL until its replica wins the election
+    // (0.5-1.5 s, longer on a loaded machine), which no client can route
+    // around; this test is about what the client does, so the healthy
+    // masters keep serving (the service's answer in that window is #12's).
+    test::RedisCluster cluster{{.node_timeout = 5000ms, .extra_args = {"--cluster-require-full-coverage", "no"}}};
     auto backend = backend_for(cluster);
     auto& client = static_cast<redis::Cluster&>(backend->client());
     Load load{*backend, 1s, false};
@@ -300,16 +306,20 @@ TEST(ClusterLoad, KilledMasterFailsOnlyItsSlotsAndOnlyUntilTheFailover) {
     load.stop();
     Clock::time_point last_failure = killed_at;
     std::size_t failures = 0, wrong_slot = 0, failed_after_switch = 0;
-    std::string after_switch_failures;
+    std::string after_switch_failures, wrong_slot_failures;
     for (const auto& c : load.calls()) {
         if (c.ok) continue;
         ++failures;
-        if (!victim_slot[c.slot]) ++wrong_slot;
+        if (!victim_slot[c.slot] && wrong_slot++ < 5)
+            wrong_slot_failures += c.what + " (" +
+                                   std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(c.at - killed_at).count()) +
+                                   " ms after the kill); ";
         if (after_switch(c) && failed_after_switch++ < 5) after_switch_failures += c.what + "; ";
         last_failure = std::max(last_failure, c.at);
     }
     const auto last_failure_ms = std::chrono::duration_cast<std::chrono::milliseconds>(last_failure - killed_at);
-    EXPECT_EQ(wrong_slot, 0u) << load.first_failures(5);
+    EXPECT_EQ(wrong_slot, 0u) << wrong_slot_failures << "Redis promoted the replica " << redis_promoted->count()
+                              << " ms after the kill";
     EXPECT_EQ(failed_after_switch, 0u)
         << "calls made after the client's map showed the promotion (" << client_switched->count()
         << " ms after the kill) failed: " << after_switch_failures;
