@@ -203,18 +203,18 @@ namespace {
 // call reconnects), never leaving the link half alive.
 void spawn_loop(Connection::Impl* impl, std::uint64_t gen, const char* what, awaitable<void> loop) {
     const bool connecting = std::string_view{what} == "connect";
-    asio::co_spawn(impl->executor, std::move(loop), [impl, gen, what, connecting](std::exception_ptr e) {
-        if (!e) return;
-        spdlog::error("redis.{}_failed node={}:{} exception={}", what, impl->options().host, impl->options().port,
-                      detail::describe_exception(e));
-        if (impl->generation != gen) return;
-        if (connecting) {  // (a credentials provider that threw, say): a failed attempt, with backoff
-            impl->last_error = "the connection set-up failed with an exception";
-            impl->teardown(make_error_code(errc::connect_failed), true);
-        } else {
-            impl->teardown(make_error_code(errc::closed), false);
-        }
-    });
+    const auto& o = impl->options();
+    detail::spawn_logged(impl->executor, std::move(loop), "redis." + std::string{what},
+                         [impl, gen, connecting] {
+                             if (impl->generation != gen) return;
+                             if (connecting) {  // (a credentials provider that threw, say): a failed attempt, with backoff
+                                 impl->last_error = "the connection set-up failed with an exception";
+                                 impl->teardown(make_error_code(errc::connect_failed), true);
+                             } else {
+                                 impl->teardown(make_error_code(errc::closed), false);
+                             }
+                         },
+                         " node=" + o.host + ":" + std::to_string(o.port));
 }
 
 // The loops hold plain pointers, not shared ownership: a frame owning the

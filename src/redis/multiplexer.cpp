@@ -162,40 +162,30 @@ void Multiplexer::take_reply(std::size_t bytes, ReadOutcome& out) {
 }
 
 bool Multiplexer::cancel(RequestId id, boost::system::error_code error, std::vector<Completion>& out) {
-    auto fail = [&](Request& r) {
-        r.abandoned = true;
-        held_bytes_ -= r.reply_bytes;
-        r.reply_bytes = 0;
-        std::vector<resp::OwnedReply>{}.swap(r.replies);
-        forget_bytes(r);
-        out.push_back(Completion{r.id, error, {}});
-    };
+    // Where the request is: not written yet (the set-up, or queued), or in
+    // flight (a set-up request can only be first there; the rest are in id order).
+    Request* r = nullptr;
+    bool in_flight = false;
     if (setup_ && setup_->id == id) {
-        if (setup_->abandoned) return false;
-        fail(*setup_);
-        return true;
+        r = &*setup_;
+    } else if (auto q = find_id(queued_, 0, id); q != queued_.end()) {
+        r = &*q;
+    } else {
+        const bool setup_first = !inflight_.empty() && inflight_.front().setup;
+        if (setup_first && inflight_.front().id == id) r = &inflight_.front();
+        else if (auto f = find_id(inflight_, setup_first ? 1 : 0, id); f != inflight_.end()) r = &*f;
+        in_flight = r != nullptr;
     }
-    if (auto it = find_id(queued_, 0, id); it != queued_.end()) {
-        if (it->abandoned) return false;
-        --queued_live_;
-        fail(*it);
-        return true;
-    }
-    // In flight: a set-up request can only be first, the rest are in id order.
-    const bool setup_first = !inflight_.empty() && inflight_.front().setup;
-    if (setup_first && inflight_.front().id == id) {
-        if (inflight_.front().abandoned) return false;
-        ++abandoned_inflight_;
-        fail(inflight_.front());
-        return true;
-    }
-    if (auto it = find_id(inflight_, setup_first ? 1 : 0, id); it != inflight_.end()) {
-        if (it->abandoned) return false;
-        ++abandoned_inflight_;
-        fail(*it);
-        return true;
-    }
-    return false;
+    if (!r || r->abandoned) return false;
+    if (in_flight) ++abandoned_inflight_;  // its replies are still owed: read and dropped
+    else if (!r->setup) --queued_live_;
+    r->abandoned = true;
+    held_bytes_ -= r->reply_bytes;
+    r->reply_bytes = 0;
+    std::vector<resp::OwnedReply>{}.swap(r->replies);
+    forget_bytes(*r);
+    out.push_back(Completion{r->id, error, {}});
+    return true;
 }
 
 void Multiplexer::reset(boost::system::error_code error, std::vector<Completion>& out) {

@@ -25,12 +25,14 @@ inline std::string describe_exception(const std::exception_ptr& e) {
     }
 }
 
+// `context` follows the event name in the log line (" node=host:port").
 inline void spawn_logged(const boost::asio::any_io_executor& executor, boost::asio::awaitable<void> work,
-                         std::string what, std::function<void()> on_failure) {
+                         std::string what, std::function<void()> on_failure, std::string context = {}) {
     boost::asio::co_spawn(executor, std::move(work),
-                          [what = std::move(what), on_failure = std::move(on_failure)](std::exception_ptr e) {
+                          [what = std::move(what), context = std::move(context),
+                           on_failure = std::move(on_failure)](std::exception_ptr e) {
                               if (!e) return;
-                              spdlog::error("{}_failed exception={}", what, describe_exception(e));
+                              spdlog::error("{}_failed{} exception={}", what, context, describe_exception(e));
                               if (on_failure) on_failure();
                           });
 }
