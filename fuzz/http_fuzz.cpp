@@ -43,7 +43,7 @@ struct Service {
                              }(),
                              {config::StaticToken{"fuzz-writer", config::Role::write, config::Secret{"fuzz-writer-token"}},
                               config::StaticToken{"fuzz-admin", config::Role::admin, config::Secret{"fuzz-admin-token"}}}};
-    http::Api api{cache, auth, http::ApiOptions{256, 64, std::chrono::seconds{60}}};
+    http::Api api{cache, auth, http::ApiOptions{.max_key_bytes = 256, .max_batch_keys = 64, .default_ttl = std::chrono::seconds{60}}};
     std::unique_ptr<http::Server> server;
 
     Service() {

@@ -128,7 +128,12 @@ int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
     cache::Cache cache{backend, codec::Codec{codec}, cache::CacheOptions{s.cache.ttl}};
     http::JwtOptions jwt{s.auth.secret_key.reveal(), s.auth.leeway, s.auth.admin_subjects, s.auth.default_role};
     http::Authenticator auth{jwt, s.auth.static_tokens};
-    http::Api api{cache, auth, http::ApiOptions{s.http.max_key_bytes, s.http.max_batch_keys, s.cache.ttl}};
+    http::ApiOptions api_options;
+    api_options.max_key_bytes = s.http.max_key_bytes;
+    api_options.max_batch_keys = s.http.max_batch_keys;
+    api_options.max_response_bytes = s.http.max_response_bytes;
+    api_options.default_ttl = s.cache.ttl;
+    http::Api api{cache, auth, api_options};
     http::Server server{api, server_options(s.http)};
 
     http::Server::block_shutdown_signals();

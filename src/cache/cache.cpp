@@ -27,6 +27,7 @@ public:
             case errc::backend_error: return "cache backend answered with an error";
             case errc::not_replicated: return "write not confirmed by enough replicas in time";
             case errc::compute_failed: return "the computation of the value failed with an exception";
+            case errc::over_budget: return "the values asked for exceed the byte budget of one call";
         }
         return "unknown cache error";
     }
@@ -176,7 +177,7 @@ awaitable<result<bool>> Cache::del(std::string key, Deadline deadline) {
 }
 
 awaitable<result<std::vector<std::optional<std::string>>>> Cache::mget(std::vector<std::string> keys,
-                                                                       Deadline deadline) {
+                                                                       Deadline deadline, std::size_t max_total_bytes) {
     OpTimer timer{stats_, Op::mget};
     auto stored = co_await backend_.mget(std::move(keys), deadline);
     if (!stored) {
@@ -186,14 +187,30 @@ awaitable<result<std::vector<std::optional<std::string>>>> Cache::mget(std::vect
     std::vector<std::optional<std::string>> values;
     values.reserve(stored->size());
     std::uint64_t hit = 0, miss = 0;
+    std::size_t left = max_total_bytes;
     for (auto& s : *stored) {
-        auto v = decode(std::move(s));
-        if (!v) {
-            timer.failed();
-            co_return v.error();
+        if (!s) {
+            ++miss;
+            values.emplace_back();
+            continue;
         }
-        (*v ? hit : miss) += 1;
-        values.push_back(std::move(*v));
+        if (std::chrono::steady_clock::now() >= deadline) {
+            timer.failed();
+            co_return make_error_code(errc::timeout);
+        }
+        auto v = codec_.decode(*s, left);
+        if (!v && v.error() == make_error_code(codec::errc::too_large) && left < codec_.options().max_decoded_bytes) {
+            timer.failed();
+            co_return make_error_code(errc::over_budget);
+        }
+        if (!v) {
+            stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
+            timer.failed();
+            co_return make_error_code(errc::decode_error);
+        }
+        left -= v->size();
+        ++hit;
+        values.emplace_back(std::move(*v));
     }
     stats_.hits.fetch_add(hit, std::memory_order_relaxed);
     stats_.misses.fetch_add(miss, std::memory_order_relaxed);

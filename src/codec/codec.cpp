@@ -71,6 +71,11 @@ std::string Codec::encode(std::string_view value, EncodeInfo* info) const {
 }
 
 boost::system::result<std::string> Codec::decode(std::string_view stored) const {
+    return decode(stored, options_.max_decoded_bytes);
+}
+
+boost::system::result<std::string> Codec::decode(std::string_view stored, std::size_t max_bytes) const {
+    max_bytes = std::min(max_bytes, options_.max_decoded_bytes);
     std::string out;
     if (stored.starts_with(kLegacyPrefix)) {
         const std::string_view text = stored.substr(kLegacyPrefix.size());
@@ -80,16 +85,17 @@ boost::system::result<std::string> Codec::decode(std::string_view stored) const 
         const bool ok =
             detail::base64_decode_to(text.data(), text.size(), reinterpret_cast<unsigned char*>(member.data()), &n);
         member.resize(n);
-        boost::system::error_code ec = ok ? detail::gzip_decompress_into(member, options_.max_decoded_bytes, out)
+        boost::system::error_code ec = ok ? detail::gzip_decompress_into(member, max_bytes, out)
                                           : make_error_code(errc::bad_base64);
         trim(member);
         if (ec) return ec;
         return out;
     }
     if (stored.starts_with(kGzipMagic)) {
-        if (auto ec = detail::gzip_decompress_into(stored, options_.max_decoded_bytes, out)) return ec;
+        if (auto ec = detail::gzip_decompress_into(stored, max_bytes, out)) return ec;
         return out;
     }
+    if (stored.size() > max_bytes) return make_error_code(errc::too_large);
     out.assign(stored);
     return out;
 }

@@ -52,6 +52,7 @@ const std::vector<VariableDoc>& variables() {
         {"HTTP_MAX_CONNECTIONS", "10000", "open client connections at most", false},
         {"HTTP_MAX_HEADER_BYTES", "16384", "request line and headers in bytes at most", false},
         {"HTTP_MAX_BODY_BYTES", "8388608", "request body in bytes at most", false},
+        {"HTTP_MAX_RESPONSE_BYTES", "67108864", "response body in bytes at most (a larger batch/get is answered 413)", false},
         {"CACHE_MAX_KEY_BYTES", "1024", "cache key in bytes at most", false},
         {"HTTP_MAX_BATCH_KEYS", "1000", "keys in one batch request at most", false},
         {"HTTP_HEADER_TIMEOUT_MS", "10000", "time to receive the request headers, in ms", false},

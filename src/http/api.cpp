@@ -73,41 +73,50 @@ RouteId Api::match(std::string_view method, std::string_view path, bool* method_
 Api::Api(cache::Cache& cache, const Authenticator& auth, ApiOptions options)
     : cache_(cache), auth_(auth), options_(options), started_(std::chrono::system_clock::now()) {}
 
-boost::asio::awaitable<Response> Api::handle(Request request) {
-    const auto start = std::chrono::steady_clock::now();
+Admission Api::admit(const Request& header) {
+    Admission admission;
+    admission.start = std::chrono::steady_clock::now();
     bool method_mismatch = false;
-    const RouteId route = match(request.method, request.path, &method_mismatch);
-    Response response;
-    if (route == RouteId::not_found) {
-        response = method_mismatch ? detail_error(405, "Method Not Allowed") : detail_error(404, "Not Found");
-    } else {
-        const auto& info = routes()[static_cast<std::size_t>(route)];
-        std::optional<Principal> who;
-        bool denied = false;
-        if (info.role) {
-            // Two Authorization headers are ambiguous: refuse rather than pick one.
-            std::optional<std::string_view> header;
-            bool ambiguous = request.authorization.size() > 1;
-            if (request.authorization.size() == 1) header = request.authorization.front();
-            auto principal = ambiguous ? boost::system::result<Principal>{make_error_code(auth_errc::malformed)}
-                                       : auth_.authenticate(header, std::chrono::system_clock::now());
-            if (!principal) {
-                denied = true;
-                const bool missing = principal.error() == make_error_code(auth_errc::missing);
-                response = detail_error(401, missing ? "Not authenticated" : "인증 정보를 확인할 수 없습니다");
-                response.headers.emplace_back("WWW-Authenticate", "Bearer");
-                spdlog::debug("http.auth_refused route={} reason={}", info.path, principal.error().message());
-            } else if (static_cast<int>(principal->role) < static_cast<int>(*info.role)) {
-                denied = true;
-                response = detail_error(403, "Not enough permissions");
-            } else {
-                who = std::move(*principal);
-            }
+    admission.route = match(header.method, header.path, &method_mismatch);
+    if (admission.route == RouteId::not_found) {
+        admission.refusal = method_mismatch ? detail_error(405, "Method Not Allowed") : detail_error(404, "Not Found");
+    } else if (const auto& info = routes()[static_cast<std::size_t>(admission.route)]; info.role) {
+        // Two Authorization headers are ambiguous: refuse rather than pick one.
+        std::optional<std::string_view> value;
+        const bool ambiguous = header.authorization.size() > 1;
+        if (header.authorization.size() == 1) value = header.authorization.front();
+        auto principal = ambiguous ? boost::system::result<Principal>{make_error_code(auth_errc::malformed)}
+                                   : auth_.authenticate(value, std::chrono::system_clock::now());
+        if (!principal) {
+            const bool missing = principal.error() == make_error_code(auth_errc::missing);
+            admission.refusal = detail_error(401, missing ? "Not authenticated" : "인증 정보를 확인할 수 없습니다");
+            admission.refusal->headers.emplace_back("WWW-Authenticate", "Bearer");
+            spdlog::debug("http.auth_refused route={} reason={}", info.path, principal.error().message());
+        } else if (static_cast<int>(principal->role) < static_cast<int>(*info.role)) {
+            admission.refusal = detail_error(403, "Not enough permissions");
+        } else {
+            admission.who = std::move(*principal);
         }
-        if (!denied) response = co_await dispatch(route, request, who ? &*who : nullptr);
     }
-    http_stats_.count(route, response.status, std::chrono::steady_clock::now() - start);
+    if (admission.refusal)
+        http_stats_.count(admission.route, admission.refusal->status, std::chrono::steady_clock::now() - admission.start);
+    return admission;
+}
+
+boost::asio::awaitable<Response> Api::serve(Admission admission, Request request) {
+    Response response;
+    if (admission.refusal)
+        response = std::move(*admission.refusal);  // counted by admit()
+    else {
+        response = co_await dispatch(admission.route, request, admission.who ? &*admission.who : nullptr);
+        http_stats_.count(admission.route, response.status, std::chrono::steady_clock::now() - admission.start);
+    }
     co_return response;
+}
+
+boost::asio::awaitable<Response> Api::handle(Request request) {
+    Admission admission = admit(request);
+    co_return co_await serve(std::move(admission), std::move(request));
 }
 
 boost::asio::awaitable<Response> Api::dispatch(RouteId route, Request& request, const Principal* who) {

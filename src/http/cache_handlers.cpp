@@ -8,7 +8,10 @@
 
 #include <boost/json.hpp>
 
+#include <boost/json/basic_parser_impl.hpp>
+
 #include <charconv>
+#include <unordered_set>
 
 namespace yooni::http::detail {
 
@@ -103,6 +106,33 @@ std::optional<Response> query_ttl(Context& ctx, std::optional<std::chrono::secon
         return validation_error({"query", "ttl"}, "int_parsing", "Malformed percent-encoding", "null");
     return parse_ttl(std::move(text), {"query", "ttl"}, out);
 }
+
+// A SAX handler that keeps nothing: Boost.JSON's parser then only validates.
+struct JsonValidator {
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+    using ec_t = boost::system::error_code;
+    bool on_document_begin(ec_t&) { return true; }
+    bool on_document_end(ec_t&) { return true; }
+    bool on_array_begin(ec_t&) { return true; }
+    bool on_array_end(std::size_t, ec_t&) { return true; }
+    bool on_object_begin(ec_t&) { return true; }
+    bool on_object_end(std::size_t, ec_t&) { return true; }
+    bool on_string_part(json::string_view, std::size_t, ec_t&) { return true; }
+    bool on_string(json::string_view, std::size_t, ec_t&) { return true; }
+    bool on_key_part(json::string_view, std::size_t, ec_t&) { return true; }
+    bool on_key(json::string_view, std::size_t, ec_t&) { return true; }
+    bool on_number_part(json::string_view, ec_t&) { return true; }
+    bool on_int64(std::int64_t, json::string_view, ec_t&) { return true; }
+    bool on_uint64(std::uint64_t, json::string_view, ec_t&) { return true; }
+    bool on_double(double, json::string_view, ec_t&) { return true; }
+    bool on_bool(bool, ec_t&) { return true; }
+    bool on_null(ec_t&) { return true; }
+    bool on_comment_part(json::string_view, ec_t&) { return true; }
+    bool on_comment(json::string_view, ec_t&) { return true; }
+};
 
 json::parse_options strict_json() {
     json::parse_options opt;
@@ -222,30 +252,67 @@ boost::asio::awaitable<Response> cache_delete_pattern(Context& ctx) {
     co_return json_response(200, to_json_text(o));
 }
 
+namespace {
+
+// Whether `text` is one JSON document (what every value written through this
+// API is), checked without building it: batch/get then copies the stored
+// bytes into its answer as they are, exactly what GET answers.
+bool is_json_document(std::string_view text) {
+    json::basic_parser<JsonValidator> parser{strict_json()};
+    boost::system::error_code ec;
+    const auto n = parser.write_some(false, text.data(), text.size(), ec);
+    return !ec && n == text.size() && parser.done();
+}
+
+}  // namespace
+
 boost::asio::awaitable<Response> batch_get(Context& ctx) {
     std::optional<Response> error;
-    auto keys = parse_keys(ctx, error);
-    if (!keys) co_return std::move(*error);
-    auto values = co_await ctx.cache.mget(*keys, ctx.request.deadline);
+    auto asked = parse_keys(ctx, error);
+    if (!asked) co_return std::move(*error);
+    // A key asked for twice is fetched and answered once (the answer is an object).
+    std::vector<std::string> keys;
+    keys.reserve(asked->size());
+    {
+        std::unordered_set<std::string_view> seen;
+        for (auto& k : *asked)
+            if (seen.insert(k).second) keys.push_back(k);
+    }
+    auto values = co_await ctx.cache.mget(keys, ctx.request.deadline, ctx.options.max_response_bytes);
     if (!values) co_return cache_error(ctx, values.error());
-    json::object found;
-    json::array missing;
-    for (std::size_t i = 0; i < keys->size(); ++i) {
+
+    std::string body = "{\"found\":";
+    std::string missing;
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
         auto& v = (*values)[i];
         if (!v) {
-            missing.emplace_back((*keys)[i]);
-            continue;
+            missing += missing.empty() ? "" : ",";
+            missing += json_string(keys[i]);
         }
-        boost::system::error_code ec;
-        auto doc = json::parse(*v, ec, {}, strict_json());
-        // A value written by another program that is not JSON is returned as a string.
-        found[(*keys)[i]] = ec ? json::value(json::string(*v)) : std::move(doc);
+        else ++found;
     }
-    json::object o;
-    o["found"] = found.size();
-    o["values"] = std::move(found);
-    o["missing"] = std::move(missing);
-    co_return json_response(200, to_json_text(o));
+    body += std::to_string(found);
+    body += ",\"values\":{";
+    bool first = true;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto& v = (*values)[i];
+        if (!v) continue;
+        if (!first) body += ',';
+        first = false;
+        body += json_string(keys[i]);
+        body += ':';
+        // A value written by another program that is not JSON is answered as a string.
+        if (is_json_document(*v)) body += *v;
+        else body += json_string(*v);
+        v.reset();
+        if (body.size() > ctx.options.max_response_bytes)
+            co_return cache_error(ctx, make_error_code(cache::errc::over_budget));
+    }
+    body += "},\"missing\":[";
+    body += missing;
+    body += "]}";
+    co_return json_response(200, std::move(body));
 }
 
 boost::asio::awaitable<Response> batch_set(Context& ctx) {

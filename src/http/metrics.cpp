@@ -171,6 +171,9 @@ std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
             http.rejected_connections);
     counter("yooni_cache_http_timed_out_connections_total", "HTTP connections closed by a header, body, write or idle deadline.",
             http.timed_out_connections);
+    counter("yooni_cache_http_evicted_idle_connections_total",
+            "Idle keep-alive HTTP connections closed to make room near HTTP_MAX_CONNECTIONS.",
+            http.evicted_idle_connections);
     return w.take();
 }
 

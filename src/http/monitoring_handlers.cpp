@@ -31,6 +31,9 @@ Response cache_error(Context& ctx, const boost::system::error_code& ec) {
     if (ec == make_error_code(cache::errc::decode_error))
         return detail_error(500, "Stored value could not be decoded (corrupt data)");
     if (ec == make_error_code(cache::errc::too_large)) return detail_error(413, "Value too large for the cache");
+    if (ec == make_error_code(cache::errc::over_budget))
+        return detail_error(413, "The values asked for exceed HTTP_MAX_RESPONSE_BYTES (" +
+                                     std::to_string(ctx.options.max_response_bytes) + " bytes); ask for fewer keys");
     if (ec == make_error_code(cache::errc::not_replicated))
         return detail_error(503, "Write not confirmed by enough replicas in time (REDIS_WAIT_REPLICAS)");
     return detail_error(502, "Cache backend error: " + ec.message());

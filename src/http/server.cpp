@@ -39,7 +39,10 @@ namespace {
 // touched only on its worker's thread).
 struct SessionState {
     beast::tcp_stream* stream = nullptr;
-    bool idle = true;  // waiting for the first byte of a request
+    bool idle = true;        // waiting for the first byte of a request
+    bool served = false;     // has answered a request (so an idle wait is keep-alive)
+    bool evicted = false;    // closed to make room (evict_idle)
+    std::chrono::steady_clock::time_point idle_since{};
 };
 
 struct Worker {
@@ -62,6 +65,42 @@ std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
 }
+
+// A request body as a std::string that grows with the bytes that arrive:
+// Beast's string_body reserves the declared Content-Length up front, so a
+// header alone could make the server hold HTTP_MAX_BODY_BYTES per connection.
+struct GrowingStringBody {
+    using value_type = std::string;
+    static constexpr std::size_t kInitialReserve = 16 * 1024;
+
+    class reader {
+    public:
+        template <bool isRequest, class Fields>
+        reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+        void init(const boost::optional<std::uint64_t>& length, beast::error_code& ec) {
+            if (length && *length > body_.max_size()) {
+                ec = bhttp::error::buffer_overflow;
+                return;
+            }
+            if (length) body_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, kInitialReserve)));
+            ec = {};
+        }
+        template <class ConstBufferSequence>
+        std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+            const auto n = asio::buffer_size(buffers);
+            const auto old = body_.size();
+            body_.resize(old + n);  // amortised growth, never past what arrived
+            ec = {};
+            return asio::buffer_copy(asio::buffer(body_.data() + old, n), buffers);
+        }
+        void finish(beast::error_code& ec) { ec = {}; }
+
+    private:
+        value_type& body_;
+    };
+};
+
+using RequestParser = bhttp::request_parser<GrowingStringBody>;
 
 }  // namespace
 
@@ -95,7 +134,7 @@ bhttp::response<bhttp::string_body> plain_error(unsigned status, std::string_vie
 // a Content-Length, or one in an HTTP/1.0 request (RFC 9112 6.1: its framing
 // is faulty) is refused; so is an HTTP/1.1 request without exactly one Host
 // (RFC 9112 3.2).
-std::optional<std::string_view> framing_problem(const bhttp::request_parser<bhttp::string_body>::value_type& h) {
+std::optional<std::string_view> framing_problem(const RequestParser::value_type& h) {
     const auto hosts = h.count(bhttp::field::host);
     if (hosts > 1) return "More than one Host header";
     if (hosts == 0 && h.version() >= 11) return "Missing Host header";
@@ -117,7 +156,7 @@ constexpr bhttp::field kHeaderOnlyFields[] = {bhttp::field::authorization, bhttp
                                               bhttp::field::if_match,      bhttp::field::if_none_match,
                                               bhttp::field::expect};
 
-std::vector<std::string> header_only_fields(const bhttp::request_parser<bhttp::string_body>::value_type& h) {
+std::vector<std::string> header_only_fields(const RequestParser::value_type& h) {
     std::vector<std::string> out;
     for (const auto& field : h)
         for (const auto name : kHeaderOnlyFields)
@@ -131,13 +170,75 @@ awaitable<void> write_response(beast::tcp_stream& stream, bhttp::response<bhttp:
     co_await bhttp::async_write(stream, res, use_nothrow);
 }
 
+// Where the header block that starts the buffer ends (the offset just past its
+// blank line), or npos while it is incomplete. Empty lines before the request
+// line are skipped (RFC 9112 2.2).
+std::size_t header_end(const beast::flat_buffer& buffer) {
+    const std::string_view data{static_cast<const char*>(buffer.data().data()), buffer.size()};
+    std::size_t start = 0;
+    while (data.substr(start, 2) == "\r\n") start += 2;
+    const auto end = data.find("\r\n\r\n", start);
+    return end == std::string_view::npos ? end : end + 4;
+}
+
+// obs-fold (a line of the header that starts with a space or a tab) is
+// refused (RFC 9112 5.2): Beast would unfold it, and a proxy in front of us
+// might have read the folded line otherwise.
+bool has_obs_fold(const beast::flat_buffer& buffer, std::size_t end) {
+    const std::string_view head{static_cast<const char*>(buffer.data().data()), end};
+    for (auto at = head.find('\n'); at != std::string_view::npos && at + 1 < head.size(); at = head.find('\n', at + 1))
+        if (head[at + 1] == ' ' || head[at + 1] == '\t') return true;
+    return false;
+}
+
+bhttp::response<bhttp::string_body> to_beast(Response out, unsigned version, bool keep_alive) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), version};
+    res.set(bhttp::field::server, "yooni-cache");
+    res.set(bhttp::field::content_type, out.content_type);
+    res.set(bhttp::field::cache_control, "no-store");
+    for (auto& [name, value] : out.headers) res.set(name, value);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(out.body);
+    res.prepare_payload();
+    return res;
+}
+
+// The request as the API sees it, from the header fields alone.
+Request request_from_header(const RequestParser::value_type& h) {
+    Request req;
+    req.method = std::string{h.method_string()};
+    const std::string_view target = h.target();
+    const auto q = target.find('?');
+    req.path = std::string{target.substr(0, q)};
+    if (q != std::string_view::npos) req.query = std::string{target.substr(q + 1)};
+    for (const auto& field : h)
+        if (field.name() == bhttp::field::authorization) req.authorization.emplace_back(field.value());
+    req.content_type = std::string{h[bhttp::field::content_type]};
+    req.if_none_match = std::string{h[bhttp::field::if_none_match]};
+    return req;
+}
+
+// Whether a read error deserves an answer before the connection closes.
+std::optional<bhttp::response<bhttp::string_body>> answer_to_read_error(const beast::error_code& ec, HttpStats& stats) {
+    if (ec == bhttp::error::header_limit) return plain_error(431, "Request header fields too large");
+    if (ec == bhttp::error::body_limit) return plain_error(413, "Request body too large");
+    if (ec == beast::error::timeout) {
+        stats.timed_out_connections.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+        return plain_error(400, "Malformed HTTP request: " + ec.message());
+    return std::nullopt;
+}
+
 // Runs on the worker's io_context for the whole life of one connection.
 awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* worker) {
     const auto& opt = impl->options;
     auto& stats = impl->api.http_stats();
     beast::tcp_stream stream{std::move(socket)};
     beast::flat_buffer buffer;
-    SessionState state{&stream, true};
+    SessionState state{&stream};
     worker->sessions.insert(&state);
     bool first = true;
 
@@ -147,6 +248,7 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
         // deadline for a connection's first request.
         if (buffer.size() == 0) {
             state.idle = true;
+            state.idle_since = std::chrono::steady_clock::now();
             stream.expires_after(first ? opt.header_timeout : opt.idle_timeout);
             auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_nothrow);
             state.idle = false;
@@ -158,22 +260,33 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
         }
         first = false;
 
-        bhttp::request_parser<bhttp::string_body> parser;
+        // The whole header block is read before Beast parses it, so that its
+        // raw lines can be checked; past the header limit the parser answers 431.
+        stream.expires_after(opt.header_timeout);
+        std::size_t end = header_end(buffer);
+        bool lost = false;
+        while (end == std::string_view::npos && buffer.size() <= opt.max_header_bytes) {
+            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_nothrow);
+            if (ec) {
+                if (ec == beast::error::timeout) stats.timed_out_connections.fetch_add(1, std::memory_order_relaxed);
+                lost = true;
+                break;
+            }
+            buffer.commit(n);
+            end = header_end(buffer);
+        }
+        if (lost) break;
+        if (end != std::string_view::npos && has_obs_fold(buffer, end)) {
+            co_await write_response(stream, plain_error(400, "Obsolete line folding (obs-fold) in the header"),
+                                    opt.write_timeout);
+            break;
+        }
+
+        RequestParser parser;
         parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opt.max_header_bytes, UINT32_MAX)));
         parser.body_limit(opt.max_body_bytes);
-        stream.expires_after(opt.header_timeout);
         if (auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_nothrow); ec) {
-            if (ec == bhttp::error::header_limit) {
-                co_await write_response(stream, plain_error(431, "Request header fields too large"), opt.write_timeout);
-            } else if (ec == bhttp::error::body_limit) {
-                co_await write_response(stream, plain_error(413, "Request body too large"), opt.write_timeout);
-            } else if (ec == beast::error::timeout) {
-                stats.timed_out_connections.fetch_add(1, std::memory_order_relaxed);
-            } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
-                       ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-                co_await write_response(stream, plain_error(400, "Malformed HTTP request: " + ec.message()),
-                                        opt.write_timeout);
-            }
+            if (auto answer = answer_to_read_error(ec, stats)) co_await write_response(stream, std::move(*answer), opt.write_timeout);
             break;
         }
         if (auto problem = framing_problem(parser.get())) {
@@ -181,25 +294,36 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
             break;
         }
         const auto header_fields = header_only_fields(parser.get());
-        if (iequals(trim(parser.get()[bhttp::field::expect]), "100-continue")) {
+
+        // Who asks is decided from the header: a refused request gets its
+        // answer before any of its body is read (and no 100 Continue), and
+        // the connection closes when a body would follow.
+        Request req = request_from_header(parser.get());
+        Admission admission = impl->api.admit(req);
+        if (admission.refusal) {
+            const bool again = parser.is_done() && parser.get().keep_alive() &&
+                               !impl->draining.load(std::memory_order_relaxed);
+            auto res = to_beast(std::move(*admission.refusal), parser.get().version(), again);
+            stream.expires_after(opt.write_timeout);
+            if (auto [ec, n] = co_await bhttp::async_write(stream, res, use_nothrow); ec || !again) break;
+            state.served = true;
+            continue;
+        }
+
+        if (!parser.is_done() && iequals(trim(parser.get()[bhttp::field::expect]), "100-continue")) {
             bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
             stream.expires_after(opt.write_timeout);
             if (auto [ec, n] = co_await bhttp::async_write(stream, cont, use_nothrow); ec) break;
         }
         // A request without a body (most GETs) is complete with its header:
         // no body deadline to arm.
-        if (!parser.is_done()) stream.expires_after(opt.body_timeout);
-        if (auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow); ec) {
-            if (ec == bhttp::error::body_limit) {
-                co_await write_response(stream, plain_error(413, "Request body too large"), opt.write_timeout);
-            } else if (ec == beast::error::timeout) {
-                stats.timed_out_connections.fetch_add(1, std::memory_order_relaxed);
-            } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
-                       ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-                co_await write_response(stream, plain_error(400, "Malformed HTTP request: " + ec.message()),
-                                        opt.write_timeout);
+        if (!parser.is_done()) {
+            stream.expires_after(opt.body_timeout);
+            if (auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow); ec) {
+                if (auto answer = answer_to_read_error(ec, stats))
+                    co_await write_response(stream, std::move(*answer), opt.write_timeout);
+                break;
             }
-            break;
         }
 
         if (header_only_fields(parser.get()) != header_fields) {
@@ -209,43 +333,42 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
                 opt.write_timeout);
             break;
         }
-        auto msg = parser.release();
-        Request req;
-        req.method = std::string{msg.method_string()};
-        const std::string_view target = msg.target();
-        const auto q = target.find('?');
-        req.path = std::string{target.substr(0, q)};
-        if (q != std::string_view::npos) req.query = std::string{target.substr(q + 1)};
-        for (const auto& field : msg)
-            if (field.name() == bhttp::field::authorization) req.authorization.emplace_back(field.value());
-        req.content_type = std::string{msg[bhttp::field::content_type]};
-        req.if_none_match = std::string{msg[bhttp::field::if_none_match]};
-        req.body = std::move(msg.body());
+        const unsigned version = parser.get().version();
+        const bool keep_alive = parser.get().keep_alive();
+        req.body = std::move(parser.get().body());
         req.deadline = std::chrono::steady_clock::now() + opt.request_timeout;
-        const bool keep_alive = msg.keep_alive();
 
-        Response out = co_await impl->api.handle(std::move(req));
+        Response out = co_await impl->api.serve(std::move(admission), std::move(req));
 
-        bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), msg.version()};
-        res.set(bhttp::field::server, "yooni-cache");
-        res.set(bhttp::field::content_type, out.content_type);
-        res.set(bhttp::field::cache_control, "no-store");
-        for (auto& [name, value] : out.headers) res.set(name, value);
         const bool again = keep_alive && !impl->draining.load(std::memory_order_relaxed);
-        res.keep_alive(again);
-        res.body() = std::move(out.body);
-        res.prepare_payload();
+        auto res = to_beast(std::move(out), version, again);
         stream.expires_after(opt.write_timeout);
         if (auto [ec, n] = co_await bhttp::async_write(stream, res, use_nothrow); ec) {
             if (ec == beast::error::timeout) stats.timed_out_connections.fetch_add(1, std::memory_order_relaxed);
             break;
         }
+        state.served = true;
         if (!again) break;
     }
     worker->sessions.erase(&state);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream.socket().close(ignored);
+}
+
+// Near the connection limit, the connection of this worker that has waited
+// longest for its next request (after at least one) is closed, so that new
+// clients and probes get in: an idle keep-alive connection costs its client
+// one reconnect, a refused connection costs a new client its request.
+bool evict_idle(Worker* worker, HttpStats& stats) {
+    SessionState* oldest = nullptr;
+    for (auto* s : worker->sessions)
+        if (s->idle && s->served && !s->evicted && (!oldest || s->idle_since < oldest->idle_since)) oldest = s;
+    if (!oldest) return false;
+    oldest->evicted = true;
+    oldest->stream->cancel();
+    stats.evicted_idle_connections.fetch_add(1, std::memory_order_relaxed);
+    return true;
 }
 
 void session_done(Server::Impl* impl, std::exception_ptr e) {
@@ -272,8 +395,10 @@ awaitable<void> accept_loop(Server::Impl* impl, Worker* worker) {
             co_await pause.async_wait(use_nothrow);
             continue;
         }
-        if (static_cast<std::size_t>(stats.open_connections.load(std::memory_order_relaxed)) >=
-            impl->options.max_connections) {
+        const auto open = static_cast<std::size_t>(stats.open_connections.load(std::memory_order_relaxed));
+        const auto limit = impl->options.max_connections;
+        const bool evicted = open >= limit - limit / 8 && evict_idle(worker, stats);
+        if (open >= limit && !evicted) {
             stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
             beast::error_code ignored;
             socket.close(ignored);

@@ -40,6 +40,7 @@ enum class errc {
     backend_error,      // the backend answered with an error
     not_replicated,     // a write fewer replicas confirmed than REDIS_WAIT_REPLICAS asks
     compute_failed,     // get_or_compute: the computation threw (its waiters get this)
+    over_budget,        // the answer would exceed the caller's byte budget (mget's max_total_bytes)
 };
 const boost::system::error_category& category();
 boost::system::error_code make_error_code(errc e);

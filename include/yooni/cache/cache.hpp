@@ -15,6 +15,7 @@
 #include <yooni/codec/codec.hpp>
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,9 +49,12 @@ public:
     // True when the key existed.
     awaitable<result<bool>> del(std::string key, Deadline deadline);
     // Decoded values in the order of `keys`. A value that fails to decode is an
-    // error for the whole call (never a wrong value).
-    awaitable<result<std::vector<std::optional<std::string>>>> mget(std::vector<std::string> keys,
-                                                                    Deadline deadline);
+    // error for the whole call (never a wrong value). The decoded values
+    // together may hold at most `max_total_bytes` (errc::over_budget, found
+    // without inflating past it), and the deadline is checked between values.
+    awaitable<result<std::vector<std::optional<std::string>>>> mget(
+        std::vector<std::string> keys, Deadline deadline,
+        std::size_t max_total_bytes = std::numeric_limits<std::size_t>::max());
     struct Item {
         std::string key;
         std::string value;

@@ -55,6 +55,9 @@ public:
 
     std::string encode(std::string_view value, EncodeInfo* info = nullptr) const;
     boost::system::result<std::string> decode(std::string_view stored) const;
+    // The same, refusing (errc::too_large) an output above max_bytes (or above
+    // the options' max_decoded_bytes, whichever is lower) without producing it.
+    boost::system::result<std::string> decode(std::string_view stored, std::size_t max_bytes) const;
 
 private:
     Options options_;

@@ -106,6 +106,7 @@ struct HttpSettings {
     std::size_t max_connections = 10000;        // HTTP_MAX_CONNECTIONS
     std::size_t max_header_bytes = 16 * 1024;   // HTTP_MAX_HEADER_BYTES
     std::size_t max_body_bytes = 8u << 20;      // HTTP_MAX_BODY_BYTES
+    std::size_t max_response_bytes = 64u << 20; // HTTP_MAX_RESPONSE_BYTES (batch/get answers at most this)
     std::size_t max_key_bytes = 1024;           // CACHE_MAX_KEY_BYTES
     std::size_t max_batch_keys = 1000;          // HTTP_MAX_BATCH_KEYS
     std::chrono::milliseconds header_timeout{10000};  // HTTP_HEADER_TIMEOUT_MS

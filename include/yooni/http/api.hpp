@@ -19,6 +19,8 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -51,20 +53,38 @@ struct HttpStats {
     std::atomic<std::uint64_t> accepted_connections{0};
     std::atomic<std::uint64_t> rejected_connections{0};   // over HTTP_MAX_CONNECTIONS
     std::atomic<std::uint64_t> timed_out_connections{0};  // header/body/write/idle deadline
+    std::atomic<std::uint64_t> evicted_idle_connections{0};  // idle keep-alive closed near HTTP_MAX_CONNECTIONS
     void count(RouteId route, unsigned status, std::chrono::nanoseconds took);
 };
 
 struct ApiOptions {
     std::size_t max_key_bytes = 1024;
     std::size_t max_batch_keys = 1000;
+    std::size_t max_response_bytes = 64u << 20;  // batch/get answers larger than this are 413
     std::chrono::seconds default_ttl{300};
+};
+
+// What the header alone decides: the route and who asks. The server asks for
+// it before it reads a body, so an unauthorised peer never gets one read,
+// buffered or answered with 100 Continue.
+struct Admission {
+    RouteId route = RouteId::not_found;
+    std::optional<Principal> who;
+    std::optional<Response> refusal;  // 401, 403, 404 or 405: answer it, read nothing more
+    std::chrono::steady_clock::time_point start;
 };
 
 class Api {
 public:
     Api(cache::Cache& cache, const Authenticator& auth, ApiOptions options);
 
+    // admit() then serve(): the whole request in one call (tests, fuzzing).
     boost::asio::awaitable<Response> handle(Request request);
+    // Routing and authentication from the request's header fields (the body,
+    // if any, is not looked at). A refusal is counted here.
+    Admission admit(const Request& header);
+    // The admitted request, body included.
+    boost::asio::awaitable<Response> serve(Admission admission, Request request);
 
     // Readiness: false while draining (SIGTERM) or when the backend is not usable.
     void set_draining() { draining_.store(true, std::memory_order_relaxed); }
