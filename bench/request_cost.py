@@ -114,14 +114,14 @@ def batch_repeat(binary):
         doc = "[" + '"yooni-dropshipping",' * (4 * 1024 * 1024 // 21) + "0]"
         assert request(svc.port, "PUT", "/api/v1/cache/repeat", doc, TOKEN_WRITE)[0] == 200
         base = status_kib(svc.proc.pid, "VmHWM")
-        worst = [0.0]
+        worst = [None]
         done = threading.Event()
 
         def probe():
             while not done.is_set():
                 t = time.monotonic()
                 request(svc.port, "GET", "/livez")
-                worst[0] = max(worst[0], time.monotonic() - t)
+                worst[0] = max(worst[0] or 0.0, time.monotonic() - t)
                 time.sleep(0.01)
 
         th = threading.Thread(target=probe)
@@ -132,27 +132,34 @@ def batch_repeat(binary):
         done.set()
         th.join()
         peak = status_kib(svc.proc.pid, "VmHWM")
-        return (f"HTTP {status}, {took:.2f} s, peak RSS +{(peak - base) / 1024:.0f} MiB, "
-                f"slowest /livez {worst[0] * 1000:.0f} ms")
+        probe = "none finished meanwhile" if worst[0] is None else f"{worst[0] * 1000:.0f} ms"
+        return f"HTTP {status}, {took:.2f} s, peak RSS +{(peak - base) / 1024:.0f} MiB, slowest /livez {probe}"
     finally:
         svc.stop()
+
+
+def sent_total(counters):
+    return sum(c[0] for c in counters) >> 20
 
 
 def unauth_bodies(binary):
     svc = Service(binary, {})
     try:
         base = status_kib(svc.proc.pid, "VmRSS")
+        base_peak = status_kib(svc.proc.pid, "VmHWM")
         size = 8 << 20
         chunk = b"x" * 65536
         sel = selectors.DefaultSelector()
         socks = []
+        socks_sent = []
         for _ in range(120):
             s = socket.create_connection(("127.0.0.1", svc.port))
             s.sendall(f"PUT /api/v1/cache/flood HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                       f"Content-Length: {size}\r\n\r\n".encode())
             s.setblocking(False)
             socks.append(s)
-            sel.register(s, selectors.EVENT_WRITE, [0])
+            socks_sent.append([0])
+            sel.register(s, selectors.EVENT_WRITE, socks_sent[-1])
         # Push bodies until each is sent whole or refused (the server closed).
         deadline = time.monotonic() + 60
         while sel.get_map() and time.monotonic() < deadline:
@@ -167,12 +174,13 @@ def unauth_bodies(binary):
                     if not isinstance(sys.exc_info()[1], BlockingIOError):
                         sel.unregister(key.fileobj)
         time.sleep(1)  # let the server read what the kernel holds
-        held = status_kib(svc.proc.pid, "VmRSS")
+        peak = status_kib(svc.proc.pid, "VmHWM")
         for s in socks:
             s.close()
         time.sleep(1)
         after = status_kib(svc.proc.pid, "VmRSS")
-        return f"RSS +{(held - base) / 1024:.0f} MiB while open, +{(after - base) / 1024:.0f} MiB after they close"
+        return (f"{sent_total(socks_sent)} MiB sent, peak RSS +{(peak - base_peak) / 1024:.0f} MiB, "
+                f"RSS +{(after - base) / 1024:.0f} MiB after they close")
     finally:
         svc.stop()
 
