@@ -36,7 +36,7 @@ TEST_F(ServiceTest, LivezAndReadyzAnswerWithoutAuth) {
     EXPECT_EQ(svc().get("/livez", "").status, 200);
     auto ready = svc().get("/readyz", "");
     EXPECT_EQ(ready.status, 200);
-    EXPECT_EQ(json::parse(ready.body).at("backend"), "memory");
+    EXPECT_EQ(ready.body, R"({"status":"ready"})");  // nothing of the backend on a public route
 }
 
 TEST_F(ServiceTest, PutThenGetReturnsTheSameDocument) {
@@ -132,9 +132,14 @@ TEST_F(ServiceTest, TokenMintedByPythonJoseIsAccepted) {
         {kSecretKey});
     ASSERT_EQ(minted.exit_code, 0) << minted.err;
     std::string token = minted.out.substr(0, minted.out.find('\n'));
-    EXPECT_EQ(svc().put("/api/v1/cache/jose-key", "true", token).status, 200);  // default role: write
+    // No role claim: AUTH_DEFAULT_ROLE, read (issue 11: an end user's access
+    // token signed with the same key used to be able to write).
+    ASSERT_EQ(svc().put("/api/v1/cache/jose-key", "true", kWriterToken).status, 200);
     EXPECT_EQ(svc().get("/api/v1/cache/jose-key", token).status, 200);
+    EXPECT_EQ(svc().put("/api/v1/cache/jose-key", "false", token).status, 403);
+    EXPECT_EQ(svc().del("/api/v1/cache/jose-key", token).status, 403);
     EXPECT_EQ(svc().post("/api/v1/monitoring/cache/stats/reset", "", token).status, 403);
+    EXPECT_EQ(svc().get("/api/v1/cache/jose-key", token).body, "true");
 }
 
 TEST_F(ServiceTest, BadTtlIs422InFastApisShape) {
