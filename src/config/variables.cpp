@@ -43,8 +43,12 @@ const std::vector<VariableDoc>& variables() {
         {"SECRET_KEY", "", "HS256 key of bearer tokens; unset = random per start, loopback HOST only", true},
         {"API_TOKENS", "", "static bearer tokens name:role:token,... (role read|write|admin)", true},
         {"AUTH_ADMIN_SUBJECTS", "", "JWT subjects with the admin role, comma list", false},
-        {"AUTH_DEFAULT_ROLE", "write", "role of a JWT without roles or scope claim: read|write|admin", false},
+        {"AUTH_DEFAULT_ROLE", "read", "role of a JWT without roles or scope claim: read|write|admin", false},
+        {"AUTH_AUDIENCE", "", "a JWT must name this in its aud claim (a string, or an array holding it); empty = aud not checked", false},
+        {"AUTH_ISSUER", "", "a JWT's iss claim must be exactly this; empty = iss not checked", false},
         {"AUTH_LEEWAY_SECONDS", "30", "clock skew allowed on exp/iat of JWTs in seconds, 0..300", false},
+        {"API_KEY_PREFIXES", "", "the cache API touches only keys starting with one of these, comma list (pattern deletes too); empty = every key of the backend", false},
+        {"METRICS_TOKEN", "", "bearer token /metrics requires, 16+ visible characters; empty = /metrics public", true},
         // HTTP server
         {"HOST", "127.0.0.1", "address to listen on: IPv4, IPv6 or host name", false},
         {"PORT", "8000", "port to listen on; 0 = any free port", false},

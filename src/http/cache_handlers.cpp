@@ -1,7 +1,9 @@
 // The cache API: one key (GET/PUT/DELETE /api/v1/cache/{key}), many keys
 // (POST /api/v1/batch/{get,set,delete}) and delete by pattern
 // (DELETE /api/v1/cache?pattern=...). Values are JSON documents; a GET returns
-// the stored document as it was written.
+// the stored document as it was written. A key (or a pattern's literal head)
+// outside API_KEY_PREFIXES or the token's key_prefixes is refused with 403
+// before the cache is asked (key_scope.cpp).
 #include "http/handlers.hpp"
 
 #include <yooni/cache/glob.hpp>
@@ -73,6 +75,10 @@ std::optional<std::string> path_key(Context& ctx, std::optional<Response>& error
     }
     if (auto bad = check_key(*decoded, ctx.options.max_key_bytes, {"path", "key"})) {
         error = std::move(bad);
+        return std::nullopt;
+    }
+    if (!key_allowed(*decoded, ctx.who, ctx.options)) {
+        error = key_outside_prefixes();
         return std::nullopt;
     }
     return decoded;
@@ -156,7 +162,8 @@ std::optional<json::value> parse_body(Context& ctx, std::optional<Response>& err
     return v;
 }
 
-// {"keys": ["k1", ...]} for batch get and delete.
+// {"keys": ["k1", ...]} for batch get and delete: valid keys, every one
+// within the allowed prefixes (else a 403 for the whole request).
 std::optional<std::vector<std::string>> parse_keys(Context& ctx, std::optional<Response>& error) {
     auto body = parse_body(ctx, error);
     if (!body) return std::nullopt;
@@ -188,6 +195,10 @@ std::optional<std::vector<std::string>> parse_keys(Context& ctx, std::optional<R
             return std::nullopt;
         }
         out.emplace_back(*s);
+    }
+    if (!keys_allowed(out, ctx.who, ctx.options)) {
+        error = key_outside_prefixes();
+        return std::nullopt;
     }
     return out;
 }
@@ -244,6 +255,7 @@ boost::asio::awaitable<Response> cache_delete_pattern(Context& ctx) {
                                    "Pattern should have 1 to " + std::to_string(cache::kMaxGlobPatternBytes) +
                                        " bytes of UTF-8",
                                    "null");
+    if (!pattern_allowed(*pattern, ctx.who, ctx.options)) co_return key_outside_prefixes();
     auto count = co_await ctx.cache.delete_pattern(*pattern, ctx.request.deadline);
     if (!count) co_return cache_error(ctx, count.error());
     json::object o;
@@ -361,6 +373,8 @@ boost::asio::awaitable<Response> batch_set(Context& ctx) {
         }
         batch.push_back({std::string{key->get_string()}, to_json_text(*value), ttl.value_or(ctx.options.default_ttl)});
     }
+    for (const auto& item : batch)
+        if (!key_allowed(item.key, ctx.who, ctx.options)) co_return key_outside_prefixes();
     const auto n = batch.size();
     auto stored = co_await ctx.cache.mset(std::move(batch), ctx.request.deadline);
     if (!stored) co_return cache_error(ctx, stored.error());

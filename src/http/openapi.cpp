@@ -30,7 +30,7 @@ std::string_view openapi_document() {
     "responses": {
       "Unauthorized": {"description": "Missing or bad bearer token", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}}},
-      "Forbidden": {"description": "Role not enough", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}}},
+      "Forbidden": {"description": "Role not enough, or a key (a pattern's literal start) outside API_KEY_PREFIXES or the token's key_prefixes claim: {\"detail\": \"Key outside the allowed prefixes\"}", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}}},
       "Invalid": {"description": "Validation error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationError"}}}},
       "Unavailable": {"description": "Backend unavailable or service draining", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}}}
     }
@@ -38,9 +38,10 @@ std::string_view openapi_document() {
   "security": [{"bearer": []}],
   "paths": {
     "/livez": {"get": {"summary": "Process alive (never asks the backend)", "security": [], "responses": {"200": {"description": "alive"}}}},
-    "/readyz": {"get": {"summary": "Backend usable and not draining", "security": [],
-      "responses": {"200": {"description": "ready"}, "503": {"$ref": "#/components/responses/Unavailable"}}}},
-    "/metrics": {"get": {"summary": "Prometheus metrics", "security": [], "responses": {"200": {"description": "text exposition format 0.0.4"}}}},
+    "/readyz": {"get": {"summary": "Backend usable and not draining; nothing of the backend (the reason is logged, and in /api/v1/monitoring/health/detailed)", "security": [],
+      "responses": {"200": {"description": "{\"status\": \"ready\"}"}, "503": {"description": "{\"status\": \"not ready\"}"}}}},
+    "/metrics": {"get": {"summary": "Prometheus metrics; with METRICS_TOKEN set, Authorization: Bearer <METRICS_TOKEN> (no role, no JWT)", "security": [],
+      "responses": {"200": {"description": "text exposition format 0.0.4"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
     "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     "/dashboard": {"get": {"summary": "The operators' dashboard (HTML; its data comes from the monitoring API with a bearer token typed in the page; /dashboard/ too)",
       "security": [], "responses": {"200": {"description": "text/html"}, "304": {"description": "unchanged (If-None-Match)"}}}},
@@ -61,7 +62,8 @@ std::string_view openapi_document() {
       "parameters": [{"$ref": "#/components/parameters/key"}],
       "get": {"summary": "The stored JSON document (role read)",
         "responses": {"200": {"description": "the document as written"}, "404": {"description": "miss"},
-                      "401": {"$ref": "#/components/responses/Unauthorized"}, "422": {"$ref": "#/components/responses/Invalid"},
+                      "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
+                      "422": {"$ref": "#/components/responses/Invalid"},
                       "503": {"$ref": "#/components/responses/Unavailable"}}},
       "put": {"summary": "Store a JSON document (role write)", "parameters": [{"$ref": "#/components/parameters/ttl"}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {}}}},
@@ -80,7 +82,8 @@ std::string_view openapi_document() {
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
         "properties": {"keys": {"type": "array", "items": {"type": "string"}}}, "required": ["keys"]}}}},
       "responses": {"200": {"description": "{found, values: {key: document}, missing: [keys]}"},
-                    "401": {"$ref": "#/components/responses/Unauthorized"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
+                    "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
+                    "422": {"$ref": "#/components/responses/Invalid"}}}},
     "/api/v1/batch/set": {"post": {"summary": "Write many keys, not atomic: {\"items\": [{key, value, ttl?}], \"ttl\"?} (role write)",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
         "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "value": {},

@@ -103,7 +103,8 @@ TEST(RedisService, FallbackToMemoryWhenAskedAndRedisIsAbsent) {
     opt.env = {"REDIS_URL=redis://127.0.0.1:" + std::to_string(free_port()), "REDIS_FALLBACK_TO_MEMORY=true",
                "REDIS_CONNECT_TIMEOUT_MS=200"};
     Service svc{opt};
-    EXPECT_EQ(json::parse(svc.get("/readyz", "").body).at("backend"), "memory");
+    EXPECT_EQ(json::parse(svc.get("/api/v1/monitoring/health/detailed", kReaderToken).body).at("cache").at("backend"),
+              "memory");
     EXPECT_EQ(svc.put("/api/v1/cache/k", "1").status, 200);
 }
 
