@@ -62,6 +62,7 @@ public:
             case errc::redirect_loop: return "too many cluster redirections for one command";
             case errc::server_error: return "Redis answered with an error";
             case errc::not_replicated: return "the write was not confirmed by enough replicas in time";
+            case errc::cluster_down: return "the cluster refuses every key (CLUSTERDOWN) and a failed master has no replica";
         }
         return "unknown Redis error";
     }
