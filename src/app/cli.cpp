@@ -286,7 +286,13 @@ public:
             if (auto e = client_->last_error(); !e.empty()) {
                 // The standalone client's error starts with its node already.
                 if (!cluster_ && e.starts_with(nodes_.front() + ": ")) e.erase(0, nodes_.front().size() + 2);
-                why = "cannot reach " + target() + ": " + e;
+                // A server that answered and refused (a wrong password, an
+                // ACL) was reached: say what it refused, not that it is away.
+                const bool refused = e.find("WRONGPASS") != std::string::npos || e.find("NOAUTH") != std::string::npos ||
+                                     e.find("NOPERM") != std::string::npos || e.find("refused the connection set-up") != std::string::npos;
+                why = (refused ? "Redis at " + target() + " refused the connection set-up (check REDIS_PASSWORD, the "
+                                 "user of REDIS_URL or REDIS_CLUSTER_USERNAME): "
+                               : "cannot reach " + target() + ": ") + e;
                 return false;
             }
             if (Clock::now() >= ctx_.deadline) {
