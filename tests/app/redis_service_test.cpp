@@ -170,6 +170,7 @@ TEST(RedisService, AStoredValueInflatingPastTheBodyLimitIsRefusedAndCounted) {
     }
     auto batch = svc.post("/api/v1/batch/get", R"({"keys":["small","big:raw"]})", kReaderToken);
     EXPECT_EQ(batch.status, 500) << batch.body.substr(0, 200);
+    EXPECT_NE(batch.body.find("HTTP_MAX_BODY_BYTES"), std::string::npos) << batch.body.substr(0, 200);
     auto small = svc.get("/api/v1/cache/small");
     ASSERT_EQ(small.status, 200);
     EXPECT_EQ(json::parse(small.body).at("items").as_array().size(), 20000u);
