@@ -121,7 +121,7 @@ int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
     std::unique_ptr<cache::Backend> backend_owner = make_backend(s);
     cache::Backend& backend = *backend_owner;
     auto* redis_backend = dynamic_cast<cache::RedisBackend*>(&backend);
-    auto codec = codec_options(s.cache);
+    auto codec = codec_options(s);
     // The memory store is private to this process: no Python reader shares it,
     // so large values are kept as raw gzip members (a third smaller, and no
     // base64 to undo on every read) whatever CACHE_VALUE_FORMAT says.

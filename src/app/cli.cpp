@@ -253,7 +253,7 @@ public:
         }
         backend_ = std::make_unique<cache::RedisBackend>(
             std::move(client), cache::RedisBackendOptions{s.redis.wait_replicas, s.redis.wait_timeout});
-        cache_ = std::make_unique<cache::Cache>(*backend_, codec::Codec{codec_options(s.cache)},
+        cache_ = std::make_unique<cache::Cache>(*backend_, codec::Codec{codec_options(s)},
                                                 cache::CacheOptions{s.cache.ttl});
     }
     Session(const Session&) = delete;

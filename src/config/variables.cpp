@@ -55,7 +55,10 @@ const std::vector<VariableDoc>& variables() {
         {"WORKER_THREADS", "0", "threads serving requests, 0..256; 0 = one per core", false},
         {"HTTP_MAX_CONNECTIONS", "10000", "open client connections at most", false},
         {"HTTP_MAX_HEADER_BYTES", "16384", "request line and headers in bytes at most", false},
-        {"HTTP_MAX_BODY_BYTES", "8388608", "request body in bytes at most", false},
+        {"HTTP_MAX_BODY_BYTES", "8388608",
+         "request body in bytes at most; also the largest value stored or decoded (a stored value inflating past "
+         "it is refused)",
+         false},
         {"HTTP_MAX_RESPONSE_BYTES", "67108864", "response body in bytes at most (a larger batch/get is answered 413)", false},
         {"CACHE_MAX_KEY_BYTES", "1024", "cache key in bytes at most", false},
         {"HTTP_MAX_BATCH_KEYS", "1000", "keys in one batch request at most", false},

@@ -31,6 +31,13 @@ Response cache_error(Context& ctx, const boost::system::error_code& ec) {
     if (ec == make_error_code(cache::errc::timeout)) return detail_error(504, "Cache backend timed out");
     if (ec == make_error_code(cache::errc::decode_error))
         return detail_error(500, "Stored value could not be decoded (corrupt data)");
+    // Not corrupt, but more than the service ever stores: most likely a
+    // compressed value another writer left, which would inflate on every read
+    // (the codec stops at the limit).
+    if (ec == make_error_code(cache::errc::decoded_too_large))
+        return detail_error(500, "Stored value decodes to more than " +
+                                     std::to_string(ctx.cache.codec().options().max_decoded_bytes) +
+                                     " bytes, the largest value this service stores (HTTP_MAX_BODY_BYTES): not served");
     if (ec == make_error_code(cache::errc::too_large)) return detail_error(413, "Value too large for the cache");
     if (ec == make_error_code(cache::errc::over_budget))
         return detail_error(413, "The values asked for exceed HTTP_MAX_RESPONSE_BYTES (" +

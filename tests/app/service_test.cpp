@@ -374,5 +374,28 @@ TEST_F(ServiceTest, ConcurrentClientsAllGetAnswers) {
     EXPECT_EQ(ok.load(), 200);
 }
 
+
+// A batch value is stored as the service writes JSON, which can be longer
+// than what came in (1e5 is written 1e+05): one that would come out larger
+// than HTTP_MAX_BODY_BYTES, the most a read decodes, is refused with 413
+// rather than stored where every read of it would fail.
+TEST(ServiceLimits, ABatchValueStoredLargerThanTheBodyLimitIsRefused) {
+    ServiceOptions opt;
+    opt.env = {"HTTP_MAX_BODY_BYTES=1048576"};
+    Service svc{opt};
+    std::string numbers = "[";
+    for (int i = 0; i < 240000; ++i) numbers += "1e5,";
+    numbers.back() = ']';
+    const std::string body = R"({"items":[{"key":"grown","value":)" + numbers + "}]}";
+    ASSERT_LT(body.size(), 1048576u);
+    auto set = svc.post("/api/v1/batch/set", body);
+    EXPECT_EQ(set.status, 413) << set.body;
+    EXPECT_EQ(svc.get("/api/v1/cache/grown").status, 404);
+    // The same shape within the limit is stored and read back.
+    auto fits = svc.post("/api/v1/batch/set", R"({"items":[{"key":"fits","value":[1e5,1e5]}]})");
+    EXPECT_EQ(fits.status, 200) << fits.body;
+    EXPECT_EQ(svc.get("/api/v1/cache/fits").body, "[1e+05,1e+05]");
+}
+
 }  // namespace
 }  // namespace yooni::test
