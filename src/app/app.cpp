@@ -121,11 +121,10 @@ int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
     std::unique_ptr<cache::Backend> backend_owner = make_backend(s);
     cache::Backend& backend = *backend_owner;
     auto* redis_backend = dynamic_cast<cache::RedisBackend*>(&backend);
+    // Every backend stores CACHE_VALUE_FORMAT's bytes: one value has one
+    // entity tag (SHA-1 of the stored bytes) and one compressed size on the
+    // memory store, a single Redis and a cluster alike.
     auto codec = codec_options(s);
-    // The memory store is private to this process: no Python reader shares it,
-    // so large values are kept as raw gzip members (a third smaller, and no
-    // base64 to undo on every read) whatever CACHE_VALUE_FORMAT says.
-    if (!redis_backend) codec.format = codec::Format::gzip;
     cache::Cache cache{backend, codec::Codec{codec}, cache::CacheOptions{s.cache.ttl}};
     http::JwtOptions jwt{s.auth.secret_key.reveal(), s.auth.leeway, s.auth.admin_subjects, s.auth.default_role,
                          s.auth.audience, s.auth.issuer};

@@ -163,6 +163,28 @@ awaitable<result<std::optional<std::string>>> Cache::get(std::string key, Deadli
     co_return value;
 }
 
+awaitable<result<std::optional<std::string>>> Cache::get_stored(std::string key, Deadline deadline) {
+    OpTimer timer{stats_, Op::get};
+    auto stored = co_await backend_.get(std::move(key), deadline);
+    if (!stored) {
+        timer.failed();
+        co_return stored.error();
+    }
+    (*stored ? stats_.hits : stats_.misses).fetch_add(1, std::memory_order_relaxed);
+    co_return stored;
+}
+
+result<std::string> Cache::decode_stored(std::string_view stored) {
+    auto decoded = codec_.decode(stored);
+    if (!decoded) {
+        stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
+        stats_.errors.fetch_add(1, std::memory_order_relaxed);
+        stats_.op_errors[static_cast<std::size_t>(Op::get)].fetch_add(1, std::memory_order_relaxed);
+        return decode_failure(decoded.error());
+    }
+    return decoded;
+}
+
 awaitable<result<void>> Cache::set(std::string key, std::string value, std::optional<std::chrono::seconds> ttl,
                                    Deadline deadline) {
     OpTimer timer{stats_, Op::set};

@@ -79,7 +79,9 @@ Admission Api::admit(const Request& header) {
     Admission admission;
     admission.start = std::chrono::steady_clock::now();
     bool method_mismatch = false;
-    admission.route = match(header.method, header.path, &method_mismatch);
+    // HEAD is GET without the body, on every GET route (RFC 9110 9.3.2).
+    admission.route = match(header.method == "HEAD" ? std::string_view{"GET"} : std::string_view{header.method},
+                            header.path, &method_mismatch);
     if (admission.route == RouteId::not_found) {
         admission.refusal = method_mismatch ? detail_error(405, "Method Not Allowed") : detail_error(404, "Not Found");
     } else if (const auto& info = routes()[static_cast<std::size_t>(admission.route)]; info.role) {
@@ -113,6 +115,7 @@ boost::asio::awaitable<Response> Api::serve(Admission admission, Request request
         response = co_await dispatch(admission.route, request, admission.who ? &*admission.who : nullptr);
         http_stats_.count(admission.route, response.status, std::chrono::steady_clock::now() - admission.start);
     }
+    if (request.method == "HEAD") response.omit_body = true;
     co_return response;
 }
 

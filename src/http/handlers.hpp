@@ -24,6 +24,12 @@ std::string iso_timestamp(std::chrono::system_clock::time_point t);
 // naming the nodes tried when the backend knows.
 Response cache_error(Context& ctx, const boost::system::error_code& ec);
 bool valid_utf8(std::string_view s);
+// A strong entity tag of a stored value: its SHA-1 in hex, quoted.
+std::string entity_tag(std::string_view stored);
+// If-None-Match: true when `header` matches `etag` (or is "*"): answer 304.
+bool none_match_fails(std::string_view header, std::string_view etag);
+// Accept-Encoding: whether gzip is acceptable (RFC 9110 12.5.3, q-values).
+bool accepts_gzip(std::string_view header);
 
 // {"status":"ready"} 200 or {"status":"not ready"} 503, nothing of the
 // backend (public route); why it is not ready goes to the log.
