@@ -326,6 +326,20 @@ Response precondition_failed() {
     return detail_error(412, "Precondition failed: the key does not hold the value the condition names");
 }
 
+namespace {
+
+// Whether `text` is one JSON document (what every value written through this
+// API is), checked without building it: batch/get then copies the stored
+// bytes into its answer as they are, exactly what GET answers.
+bool is_json_document(std::string_view text) {
+    json::basic_parser<JsonValidator> parser{strict_json()};
+    boost::system::error_code ec;
+    const auto n = parser.write_some(false, text.data(), text.size(), ec);
+    return !ec && n == text.size() && parser.done();
+}
+
+}  // namespace
+
 // GET and HEAD of one key. The answer carries a strong entity tag of the
 // stored bytes (the same on every backend and instance, and what Redis's
 // redis.sha1hex of the value gives); If-None-Match with it is answered 304.
@@ -361,7 +375,9 @@ boost::asio::awaitable<Response> cache_get(Context& ctx) {
     }
     auto value = ctx.cache.decode_stored(**stored);
     if (!value) co_return cache_error(ctx, value.error());
-    Response r = json_response(200, std::move(*value));
+    // A value another program wrote that is not JSON is answered as a JSON
+    // string, as batch/get answers it (the stored bytes and tag unchanged).
+    Response r = json_response(200, is_json_document(*value) ? std::move(*value) : json_string(*value));
     representation_headers(r);
     co_return r;
 }
@@ -427,19 +443,6 @@ boost::asio::awaitable<Response> cache_delete_pattern(Context& ctx) {
     co_return json_response(200, to_json_text(o));
 }
 
-namespace {
-
-// Whether `text` is one JSON document (what every value written through this
-// API is), checked without building it: batch/get then copies the stored
-// bytes into its answer as they are, exactly what GET answers.
-bool is_json_document(std::string_view text) {
-    json::basic_parser<JsonValidator> parser{strict_json()};
-    boost::system::error_code ec;
-    const auto n = parser.write_some(false, text.data(), text.size(), ec);
-    return !ec && n == text.size() && parser.done();
-}
-
-}  // namespace
 
 boost::asio::awaitable<Response> batch_get(Context& ctx) {
     std::optional<Response> error;

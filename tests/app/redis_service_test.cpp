@@ -78,6 +78,19 @@ TEST(RedisService, ValuesWrittenByThePythonSystemAreServed) {
     EXPECT_EQ(json::parse(svc.get("/api/v1/cache/py:small").body).at("id"), 7);
 }
 
+TEST(RedisService, AValueThatIsNotJsonIsAnsweredAsAJsonStringByGetAndBatchGet) {
+    RedisServer redis;
+    ASSERT_EQ(redis.cli({"SET", "legacy:note", "plain \"text\" from another program"}).exit_code, 0);
+    Service svc{{.env = {"REDIS_URL=redis://127.0.0.1:" + std::to_string(redis.port())}}};
+    const auto one = svc.get("/api/v1/cache/legacy:note");
+    ASSERT_EQ(one.status, 200);
+    EXPECT_EQ(one.body, R"("plain \"text\" from another program")");
+    EXPECT_EQ(json::parse(one.body).as_string(), "plain \"text\" from another program");
+    const auto batch = svc.post("/api/v1/batch/get", R"({"keys":["legacy:note"]})", kReaderToken);
+    ASSERT_EQ(batch.status, 200);
+    EXPECT_EQ(json::parse(batch.body).at("values").at("legacy:note"), json::parse(one.body));
+}
+
 TEST(RedisService, UnreachableRedisAtStartIsNotReadyAnd503ThenRecovers) {
     const auto port = free_port();
     ServiceOptions opt;
