@@ -1,7 +1,7 @@
 // The bearer check alone (bench/run-auth-bench.sh): Authenticator::authenticate
 // of one Authorization header value, ns per call, side by side in one run:
 //   jwt/cached      a hot client's HS256 JWT, answered from the verified-token cache
-//                   (also from 2 threads at once: ns per call of the wall clock)
+//                   (also from 2 threads at once, the lock shared: CPU per call)
 //   jwt/uncached    the same token with the cache off (bound 0): HMAC + two JSON parses
 //   jwt/churn       8192 distinct tokens in turn, twice the cache's bound: every
 //                   call misses, verifies and evicts (the cache's worst case)
