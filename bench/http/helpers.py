@@ -52,6 +52,8 @@ def seed_redis(port, small_path, big_path):
 
 
 # Row names of run-http-bench.sh and the ratios printed under them.
+# (label, row, anchor row, target). A row named "ours GET 100B" also stands for
+# its variants "ours GET 100B (jwt)", "ours GET 100B (static)": each gets its line.
 RATIOS = [
     ("ours/beast   GET 100B", "ours GET 100B", "beast GET 100B", 0.8),
     ("ours/beast   GET 4KB ", "ours GET 4KB", "beast GET 4KB", 0.8),
@@ -59,7 +61,17 @@ RATIOS = [
     ("ours/webdis  GET 4KB ", "ours GET 4KB", "webdis GET 4KB", 1.0),
     ("ours/fastapi GET 100B", "ours GET 100B", "fastapi GET 100B", 10.0),
     ("ours/fastapi GET 4KB ", "ours GET 4KB", "fastapi GET 4KB", 10.0),
+    ("before/beast GET 100B", "before GET 100B", "beast GET 100B", 0.8),
 ]
+# (label, row, other row): plain ratios without a target (BEFORE_BIN's rows).
+COMPARISONS = [
+    ("ours/before  GET 100B (jwt)   ", "ours GET 100B (jwt)", "before GET 100B (jwt)"),
+    ("ours/before  GET 100B (static)", "ours GET 100B (static)", "before GET 100B (static)"),
+]
+
+
+def variants(rows, name):
+    return [n for n in rows if n == name or n.startswith(name + " (")]
 
 
 def summary(tsv):
@@ -72,12 +84,19 @@ def summary(tsv):
         print(f"{name:28} {statistics.median(v):>10.0f} {min(v):>10.0f} {max(v):>10.0f}  (n={len(v)})")
     print()
     for label, a, b, target in RATIOS:
-        if a in rows and b in rows and statistics.median(rows[b]) > 0:
-            r = statistics.median(rows[a]) / statistics.median(rows[b])
-            verdict = "ok" if r >= target else "MISSED"
-            print(f"{label}  {r:7.2f}   target >= {target:g}  {verdict}")
-        else:
+        names = variants(rows, a)
+        if not names and a.startswith("before"):
+            continue  # no BEFORE_BIN
+        if not names or b not in rows or statistics.median(rows[b]) <= 0:
             print(f"{label}  n/a (a row failed)")
+            continue
+        for name in names:
+            r = statistics.median(rows[name]) / statistics.median(rows[b])
+            verdict = "ok" if r >= target else "MISSED"
+            print(f"{label}{name[len(a):]:9}  {r:7.2f}   target >= {target:g}  {verdict}")
+    for label, a, b in COMPARISONS:
+        if a in rows and b in rows and statistics.median(rows[b]) > 0:
+            print(f"{label}  {statistics.median(rows[a]) / statistics.median(rows[b]):7.2f}")
 
 
 def main():

@@ -1,6 +1,7 @@
 // Bearer authentication: strict HS256 JWT verification and minting, and static
-// tokens. Everything here is pure computation on the caller's thread; the only
-// shared state is the per-process key for comparing static tokens, drawn once.
+// tokens. Everything here is computation on the caller's thread; the shared
+// state is the per-process key for comparing static tokens, drawn once, and
+// each Authenticator's cache of the JWTs it has verified.
 #include <yooni/http/jwt.hpp>
 
 #include <boost/json.hpp>
@@ -15,10 +16,14 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace yooni::http {
 namespace {
@@ -356,19 +361,36 @@ bool read_key_prefixes(const boost::json::object& claims, std::optional<std::vec
     return true;
 }
 
-// Claims are read only after the signature has been checked.
+std::int64_t whole_seconds(std::chrono::system_clock::time_point now) {
+    return std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
+}
+
+// The seconds (of whole_seconds(now)) in which a token's time claims hold:
+// from the latest nbf/iat less the leeway to exp plus the leeway, both ends
+// included. Every other check of a token is independent of the time, so a
+// token verified once is accepted exactly while the time lies in this span.
+struct Validity {
+    std::int64_t from = std::numeric_limits<std::int64_t>::min();
+    std::int64_t until = std::numeric_limits<std::int64_t>::max();
+    bool holds_at(std::int64_t now_s) const { return from <= now_s && now_s <= until; }
+};
+
+// Claims are read only after the signature has been checked. `validity`, when
+// given, receives the span of time in which the time claims hold.
 result<Principal> check_claims(const boost::json::object& claims, const JwtOptions& options,
-                               std::chrono::system_clock::time_point now) {
+                               std::chrono::system_clock::time_point now, Validity* validity = nullptr) {
     if (!access_kind(claims)) return auth_errc::wrong_token_kind;
 
-    const std::int64_t now_s = std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
+    const std::int64_t now_s = whole_seconds(now);
     const std::int64_t leeway = std::max<std::int64_t>(options.leeway.count(), 0);
+    Validity span;
 
     const auto* exp = claims.if_contains("exp");
     if (!exp || !exp->is_number()) return auth_errc::missing_claim;
     const auto exp_s = to_seconds(*exp);
     if (!exp_s) return auth_errc::malformed;
-    if (now_s > saturating_add(exp_s->floor, leeway)) return auth_errc::expired;
+    span.until = saturating_add(exp_s->floor, leeway);
+    if (now_s > span.until) return auth_errc::expired;
 
     for (std::string_view name : {"nbf", "iat"}) {
         const auto* value = claims.if_contains(name);
@@ -376,7 +398,9 @@ result<Principal> check_claims(const boost::json::object& claims, const JwtOptio
         const auto when = value->is_number() ? to_seconds(*value) : std::nullopt;
         if (!when) return auth_errc::malformed;
         if (when->ceil > saturating_add(now_s, leeway)) return auth_errc::not_yet_valid;
+        span.from = std::max(span.from, saturating_add(when->ceil, -leeway));
     }
+    if (validity) *validity = span;
 
     if (!options.issuer.empty()) {
         const auto* iss = claims.if_contains("iss");
@@ -394,7 +418,107 @@ result<Principal> check_claims(const boost::json::object& claims, const JwtOptio
     return Principal{std::string{subject}, derive_role(claims, subject, options), false, std::move(key_prefixes)};
 }
 
+result<Principal> verify_jwt_for(std::string_view token, const JwtOptions& options,
+                                 std::chrono::system_clock::time_point now, Validity* validity);
+
 }  // namespace
+
+// The JWTs one Authenticator has accepted, keyed by the token's HMAC-SHA256
+// under the per-process key (which authenticate() computes anyway to compare
+// static tokens): the token's text is never kept, and no outsider can compute
+// which shard or bucket a token lands in. Each entry holds the Principal and
+// the span of time in which verify_jwt accepts the token; a hit outside the
+// span is a miss, and the full verification then gives the exact refusal.
+// Only accepted tokens are kept: a forged or altered token always takes the
+// full verification, and its refusal takes the time it took before.
+//
+// Threads: authenticate() runs on every worker thread at once. Shards of a
+// map under a mutex each, rather than one thread_local map per thread: the
+// bound then holds for the whole process whatever WORKER_THREADS is, a client
+// whose requests move between threads is verified once, the entries die with
+// their Authenticator (a thread_local would keep a destroyed instance's
+// entries until its thread ends), and a lock held for one lookup and a copy
+// (tens of ns, against microseconds of verification) is rarely contended by a
+// few workers over 16 shards. Each shard evicts its least recently used entry.
+class VerifiedTokenCache {
+public:
+    explicit VerifiedTokenCache(std::size_t capacity) : capacity_(capacity) {
+        for (std::size_t i = 0; i < kShards; ++i)
+            shards_[i].capacity = capacity / kShards + (i < capacity % kShards ? 1 : 0);
+    }
+
+    // The principal of a token kept and valid at now_s; an entry past its
+    // span is dropped (it can never be valid again).
+    std::optional<Principal> find(const Digest& key, std::int64_t now_s) {
+        Shard& shard = shard_of(key);
+        std::lock_guard lock{shard.mutex};
+        const auto found = shard.index.find(key);
+        if (found == shard.index.end()) return std::nullopt;
+        const auto entry = found->second;
+        if (!entry->valid.holds_at(now_s)) {
+            if (now_s > entry->valid.until) {
+                shard.index.erase(found);
+                shard.lru.erase(entry);
+            }
+            return std::nullopt;
+        }
+        shard.lru.splice(shard.lru.begin(), shard.lru, entry);
+        return entry->who;
+    }
+
+    void insert(const Digest& key, const Principal& who, Validity valid) {
+        Shard& shard = shard_of(key);
+        if (shard.capacity == 0) return;
+        std::lock_guard lock{shard.mutex};
+        if (const auto found = shard.index.find(key); found != shard.index.end()) {
+            // Another thread verified the same token meanwhile: same result.
+            shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+            return;
+        }
+        if (shard.lru.size() >= shard.capacity) {
+            shard.index.erase(shard.lru.back().key);
+            shard.lru.pop_back();
+        }
+        shard.lru.push_front(Entry{key, valid, who});
+        shard.index.emplace(key, shard.lru.begin());
+    }
+
+    std::size_t size() const {
+        std::size_t total = 0;
+        for (const auto& shard : shards_) {
+            std::lock_guard lock{shard.mutex};
+            total += shard.lru.size();
+        }
+        return total;
+    }
+    std::size_t capacity() const { return capacity_; }
+
+private:
+    static constexpr std::size_t kShards = 16;
+    struct Entry {
+        Digest key;
+        Validity valid;
+        Principal who;
+    };
+    // The key is a keyed MAC: any 8 of its bytes are a good hash.
+    struct DigestHash {
+        std::size_t operator()(const Digest& d) const noexcept {
+            std::size_t h = 0;
+            std::memcpy(&h, d.data() + 8, sizeof h);
+            return h;
+        }
+    };
+    struct Shard {
+        mutable std::mutex mutex;
+        std::size_t capacity = 0;
+        std::list<Entry> lru;  // most recently used first
+        std::unordered_map<Digest, std::list<Entry>::iterator, DigestHash> index;
+    };
+    Shard& shard_of(const Digest& key) { return shards_[key[0] % kShards]; }
+
+    std::size_t capacity_;
+    std::array<Shard, kShards> shards_;
+};
 
 const boost::system::error_category& auth_category() {
     static const AuthCategory category;
@@ -448,6 +572,13 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 
 result<Principal> verify_jwt(std::string_view token, const JwtOptions& options,
                              std::chrono::system_clock::time_point now) {
+    return verify_jwt_for(token, options, now, nullptr);
+}
+
+namespace {
+
+result<Principal> verify_jwt_for(std::string_view token, const JwtOptions& options,
+                                 std::chrono::system_clock::time_point now, Validity* validity) {
     if (options.secret.empty()) return auth_errc::bad_signature;  // anyone can sign with an empty key
     if (token.size() > kMaxTokenBytes) return auth_errc::malformed;
     const auto first_dot = token.find('.');
@@ -480,8 +611,10 @@ result<Principal> verify_jwt(std::string_view token, const JwtOptions& options,
     const auto payload_json = base64url_decode(token.substr(first_dot + 1, second_dot - first_dot - 1));
     const auto claims = payload_json ? parse_object(*payload_json) : std::nullopt;
     if (!claims) return auth_errc::malformed;
-    return check_claims(*claims, options, now);
+    return check_claims(*claims, options, now, validity);
 }
+
+}  // namespace
 
 std::string mint_jwt(std::string_view secret, std::string_view subject, Role role, std::chrono::seconds ttl,
                      std::chrono::system_clock::time_point now, std::string_view audience, std::string_view issuer) {
@@ -515,11 +648,21 @@ std::string mint_jwt(std::string_view secret, std::string_view subject, Role rol
     return token;
 }
 
-Authenticator::Authenticator(JwtOptions options, std::vector<config::StaticToken> static_tokens)
-    : options_(std::move(options)), static_tokens_(std::move(static_tokens)) {
+Authenticator::Authenticator(JwtOptions options, std::vector<config::StaticToken> static_tokens,
+                             std::size_t token_cache_capacity)
+    : options_(std::move(options)),
+      static_tokens_(std::move(static_tokens)),
+      verified_(std::make_unique<VerifiedTokenCache>(token_cache_capacity)) {
     const std::string_view key = as_chars(process_key());  // drawn here, at start-up, where a failure may still throw
     for (const auto& t : static_tokens_) token_digests_.push_back(hmac_sha256(key, t.token.reveal()));
 }
+
+Authenticator::~Authenticator() = default;
+Authenticator::Authenticator(Authenticator&&) noexcept = default;
+Authenticator& Authenticator::operator=(Authenticator&&) noexcept = default;
+
+std::size_t Authenticator::cached_tokens() const { return verified_ ? verified_->size() : 0; }
+std::size_t Authenticator::token_cache_capacity() const { return verified_ ? verified_->capacity() : 0; }
 
 result<Principal> Authenticator::authenticate(std::optional<std::string_view> authorization,
                                               std::chrono::system_clock::time_point now) const {
@@ -554,7 +697,16 @@ result<Principal> Authenticator::authenticate(std::optional<std::string_view> au
     if (match) return Principal{match->name, match->role, true};
 
     if (options_.secret.empty() || std::count(token.begin(), token.end(), '.') != 2) return auth_errc::unknown_token;
-    return verify_jwt(token, options_, now);
+    // The same token verified before by this instance (same secret, same
+    // options): its principal while the time claims still hold.
+    const std::int64_t now_s = whole_seconds(now);
+    const bool cacheable = candidate && verified_ && verified_->capacity() > 0;
+    if (cacheable)
+        if (auto kept = verified_->find(*candidate, now_s)) return std::move(*kept);
+    Validity validity;
+    auto verified = verify_jwt_for(token, options_, now, &validity);
+    if (verified && cacheable) verified_->insert(*candidate, *verified, validity);
+    return verified;
 }
 
 }  // namespace yooni::http

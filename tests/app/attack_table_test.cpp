@@ -579,6 +579,42 @@ TEST_F(AttackTable, AdminTokensPassOnEveryRoute) {
     }
 }
 
+// The service keeps the JWTs it has verified (per Authenticator, keyed by a
+// digest of the whole token): once a valid token has been answered, and so
+// kept, every token one character away from it (in the signature, the payload
+// escalated under its signature, one character less or more) is still 401.
+TEST_F(AttackTable, NeighboursOfAJwtTheServiceKeptAre401) {
+    const auto now = now_seconds();
+    const auto stats = protected_routes(kSentinelKey).front();
+    ASSERT_EQ(stats.info.id, RouteId::monitoring_stats);
+    const auto valid = craft(kHeader, claims(now, "", R"(["read"])"));
+    for (int i = 0; i < 2; ++i) {
+        auto r = send(stats, auth("Bearer " + valid));
+        ASSERT_EQ(r.status, 200) << r.body;
+    }
+    std::vector<std::string> neighbours;
+    for (std::size_t i = valid.rfind('.') + 1; i < valid.size(); ++i) {
+        auto t = valid;
+        t[i] = t[i] == 'A' ? 'B' : 'A';
+        neighbours.push_back(t);
+    }
+    neighbours.push_back(valid.substr(0, valid.find('.') + 1) + b64url(claims(now)) + valid.substr(valid.rfind('.')));
+    neighbours.push_back(valid.substr(0, valid.size() - 1));
+    neighbours.push_back(valid + "A");
+    const auto routes = protected_routes(kSentinelKey);
+    for (const auto& token : neighbours) {
+        for (const auto& route : routes) {
+            const Headers headers = auth("Bearer " + token);
+            auto r = send(route, headers);
+            if (auto wrong = check_401(r, headers); !wrong.empty())
+                ADD_FAILURE() << "neighbour " << token << " on " << route.label() << ": " << wrong;
+        }
+    }
+    auto again = send(stats, auth("Bearer " + valid));
+    EXPECT_EQ(again.status, 200) << again.body;
+    expect_sentinel_intact();
+}
+
 // ---------------------------------------------------------------- secrets
 
 std::vector<std::string> found_in(const std::string& text, const std::vector<std::string>& secrets) {

@@ -10,8 +10,11 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <atomic>
 #include <functional>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -749,6 +752,195 @@ TEST(Authenticator, NonJwtGarbageIsUnknown) {
 TEST(Authenticator, EmptyStaticTokenNeverMatches) {
     Authenticator a{options(), {StaticToken{"empty", Role::admin, Secret{}}}};
     EXPECT_EQ(error_of(a.authenticate("Bearer x", at(kNow))), make_error_code(auth_errc::unknown_token));
+}
+
+// ---------------------------------------------------------------- verified-token cache
+
+std::string bearer(std::string_view token) {
+    return "Bearer " + std::string{token};
+}
+
+std::string token_of(std::string_view subject, std::string_view extra = "") {
+    return craft(kHeader, std::string{R"({"sub":")"} + std::string{subject} +
+                              R"(","jti":"j-1","iat":1700000000,"exp":1700003600)" + std::string{extra} + "}");
+}
+
+TEST(TokenCache, KeepsAnAcceptedJwtAndAnswersItAgainWithTheSamePrincipal) {
+    auto a = authenticator();
+    EXPECT_EQ(a.cached_tokens(), 0u);
+    const std::string token = token_of("42", R"(,"roles":["write"],"key_prefixes":["order:"])");
+    for (int i = 0; i < 3; ++i) {
+        auto r = a.authenticate(bearer(token), at(kNow + i));
+        ASSERT_TRUE(r) << r.error().message();
+        EXPECT_EQ(r->subject, "42");
+        EXPECT_EQ(r->role, Role::write);
+        EXPECT_FALSE(r->static_token);
+        ASSERT_TRUE(r->key_prefixes.has_value());
+        EXPECT_EQ(*r->key_prefixes, std::vector<std::string>{"order:"});
+        EXPECT_EQ(a.cached_tokens(), 1u);
+    }
+}
+
+TEST(TokenCache, RefusedTokensAndStaticTokensAreNotKept) {
+    auto a = authenticator();
+    EXPECT_FALSE(a.authenticate(bearer(craft(kHeader, claims(), "wrong")), at(kNow)));
+    EXPECT_FALSE(a.authenticate(bearer(craft(kHeader, claims(R"(,"type":"refresh")"))), at(kNow)));
+    EXPECT_FALSE(a.authenticate(bearer(craft(kHeader, claims())), at(1'800'000'000)));  // expired
+    EXPECT_FALSE(a.authenticate(bearer(unsigned_token(R"({"alg":"none"})", claims())), at(kNow)));
+    EXPECT_TRUE(a.authenticate(bearer(kStatic), at(kNow)));
+    EXPECT_EQ(a.cached_tokens(), 0u);
+}
+
+TEST(TokenCache, ACachedTokenStopsBeingAcceptedExactlyWhenItExpires) {
+    auto a = authenticator();  // leeway 30 s
+    const std::string token = token_of("42");
+    ASSERT_TRUE(a.authenticate(bearer(token), at(kNow)));
+    ASSERT_EQ(a.cached_tokens(), 1u);
+    const std::int64_t last = 1'700'003'600 + 30;  // exp + leeway: the last second verify_jwt accepts
+    EXPECT_TRUE(a.authenticate(bearer(token), at(last)));
+    EXPECT_TRUE(a.authenticate(bearer(token), at(last) + 999ms));
+    EXPECT_EQ(error_of(a.authenticate(bearer(token), at(last + 1))), make_error_code(auth_errc::expired));
+    EXPECT_EQ(a.cached_tokens(), 0u);  // an expired entry is dropped
+    EXPECT_EQ(error_of(a.authenticate(bearer(token), at(last + 1))), make_error_code(auth_errc::expired));
+}
+
+// Around every edge of the time claims (nbf and iat with leeway, a fractional
+// exp), a token kept in the cache gets exactly verify_jwt's answer.
+TEST(TokenCache, AnswersExactlyAsVerificationAtEveryMomentAroundTheTimeClaims) {
+    const std::string payload = R"({"sub":"42","jti":"j-1","iat":1700000005,"nbf":1700000010.5,"exp":1700003600.7})";
+    const std::string token = craft(kHeader, payload);
+    const std::int64_t nbf_edge = 1'700'000'011 - 30;
+    const std::int64_t exp_edge = 1'700'003'600 + 30;
+    std::vector<std::chrono::system_clock::time_point> moments;
+    for (std::int64_t edge : {nbf_edge, exp_edge})
+        for (std::int64_t s = edge - 3; s <= edge + 3; ++s)
+            for (auto part : {0ms, 1ms, 500ms, 999ms}) moments.push_back(at(s) + part);
+    for (const auto when : moments) {
+        auto a = authenticator();
+        ASSERT_TRUE(a.authenticate(bearer(token), at(kNow + 100)));
+        ASSERT_EQ(a.cached_tokens(), 1u);
+        const auto cached = a.authenticate(bearer(token), when);
+        const auto verified = verify_jwt(token, options(), when);
+        EXPECT_EQ(error_of(cached), error_of(verified))
+            << "at " << std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count() << " ms";
+    }
+}
+
+TEST(TokenCache, ATokenOfTheOldSecretIsRefusedByANewAuthenticatorAfterTheOldOneKeptIt) {
+    auto old_auth = authenticator();
+    const std::string token = token_of("42", R"(,"roles":["admin"])");
+    ASSERT_TRUE(old_auth.authenticate(bearer(token), at(kNow)));
+    ASSERT_EQ(old_auth.cached_tokens(), 1u);
+
+    JwtOptions rotated = options();
+    rotated.secret = "another-secret-of-some-length-5678";
+    auto new_auth = authenticator(rotated);
+    EXPECT_EQ(error_of(new_auth.authenticate(bearer(token), at(kNow))), make_error_code(auth_errc::bad_signature));
+    // Same secret, other options: the new ones apply.
+    auto narrowed = authenticator(with_audience("yooni-cache"));
+    EXPECT_EQ(error_of(narrowed.authenticate(bearer(token), at(kNow))), make_error_code(auth_errc::wrong_audience));
+    EXPECT_EQ(new_auth.cached_tokens(), 0u);
+    EXPECT_EQ(narrowed.cached_tokens(), 0u);
+    EXPECT_TRUE(old_auth.authenticate(bearer(token), at(kNow)));  // the old one still answers for its secret
+}
+
+TEST(TokenCache, ATokenDifferingInOneByteIsRefusedWhileTheValidOneIsKept) {
+    constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    auto a = authenticator();
+    const std::string token = token_of("42", R"(,"roles":["admin"])");
+    ASSERT_TRUE(a.authenticate(bearer(token), at(kNow)));
+    ASSERT_EQ(a.cached_tokens(), 1u);
+    const std::size_t signature = token.rfind('.') + 1;
+    ASSERT_EQ(token.size() - signature, 43u);  // 32 bytes: the last character has 2 unused bits
+    for (std::size_t i = signature; i < token.size(); ++i) {
+        std::string altered = token;
+        const std::size_t sextet = kAlphabet.find(token[i]);
+        // Another character whose unused bits (in the last one) stay zero: still canonical.
+        altered[i] = kAlphabet[i + 1 == token.size() ? (sextet + 4) % 64 : (sextet + 1) % 64];
+        EXPECT_EQ(error_of(a.authenticate(bearer(altered), at(kNow))), make_error_code(auth_errc::bad_signature))
+            << "position " << i - signature;
+    }
+    // A payload differing in one byte, signature unchanged.
+    std::string altered = token;
+    altered[token.find('.') + 5] = altered[token.find('.') + 5] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(a.authenticate(bearer(altered), at(kNow)));
+    // A prefix or an extension of the kept token.
+    EXPECT_FALSE(a.authenticate(bearer(token.substr(0, token.size() - 1)), at(kNow)));
+    EXPECT_FALSE(a.authenticate(bearer(token + "A"), at(kNow)));
+    EXPECT_EQ(a.cached_tokens(), 1u);
+    EXPECT_TRUE(a.authenticate(bearer(token), at(kNow)));
+}
+
+TEST(TokenCache, HoldsAtMostItsBoundEvictingTheLeastRecentlyUsed) {
+    Authenticator a{options(), {}, 32};
+    EXPECT_EQ(a.token_cache_capacity(), 32u);
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 500; ++i) {
+        tokens.push_back(token_of("user-" + std::to_string(i)));
+        ASSERT_TRUE(a.authenticate(bearer(tokens.back()), at(kNow)));
+        ASSERT_LE(a.cached_tokens(), 32u) << "after " << i + 1 << " tokens";
+    }
+    // 16 shards of 2: 500 tokens fill every shard (failing odds below 1e-12).
+    EXPECT_EQ(a.cached_tokens(), 32u);
+    for (const auto& token : tokens) {  // evicted tokens verify again
+        auto r = a.authenticate(bearer(token), at(kNow));
+        ASSERT_TRUE(r) << r.error().message();
+        EXPECT_EQ(r->subject, "user-" + std::to_string(&token - tokens.data()));
+    }
+    EXPECT_EQ(a.cached_tokens(), 32u);
+}
+
+TEST(TokenCache, TheServiceBoundIs4096Tokens) {
+    auto a = authenticator();
+    ASSERT_EQ(a.token_cache_capacity(), Authenticator::kDefaultTokenCacheCapacity);
+    EXPECT_EQ(Authenticator::kDefaultTokenCacheCapacity, 4096u);
+    for (int i = 0; i < 4096 + 1024; ++i)
+        ASSERT_TRUE(a.authenticate(bearer(mint_jwt(kSecret, "u" + std::to_string(i), Role::read, 3600s, at(kNow))),
+                                   at(kNow)));
+    EXPECT_LE(a.cached_tokens(), 4096u);
+    EXPECT_GT(a.cached_tokens(), 3900u);  // shards fill unevenly; about 4090 here
+}
+
+TEST(TokenCache, ABoundOfZeroKeepsNothing) {
+    Authenticator a{options(), {}, 0};
+    const std::string token = token_of("42");
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(a.authenticate(bearer(token), at(kNow)));
+    EXPECT_EQ(a.cached_tokens(), 0u);
+    EXPECT_EQ(a.token_cache_capacity(), 0u);
+}
+
+TEST(TokenCache, AMovedAuthenticatorKeepsItsEntries) {
+    auto a = authenticator();
+    const std::string token = token_of("42");
+    ASSERT_TRUE(a.authenticate(bearer(token), at(kNow)));
+    Authenticator moved = std::move(a);
+    EXPECT_EQ(moved.cached_tokens(), 1u);
+    EXPECT_TRUE(moved.authenticate(bearer(token), at(kNow)));
+}
+
+// Two threads on one Authenticator with a small bound (entries evicted while
+// the other thread reads): every answer is the principal of the token sent.
+TEST(TokenCache, ThreadsSharingOneAuthenticatorEachGetTheirTokensPrincipal) {
+    Authenticator a{options(), {}, 8};
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 24; ++i) tokens.push_back(token_of("t" + std::to_string(i), i % 2 ? R"(,"roles":["write"])" : ""));
+    const std::string forged = craft(kHeader, claims(R"(,"roles":["admin"])"), "not-the-secret");
+    std::atomic<int> wrong{0};
+    auto work = [&](std::size_t offset) {
+        for (int round = 0; round < 60; ++round)
+            for (std::size_t k = 0; k < tokens.size(); ++k) {
+                const std::size_t i = (k + offset) % tokens.size();
+                auto r = a.authenticate(bearer(tokens[i]), at(kNow));
+                if (!r || r->subject != "t" + std::to_string(i) || r->role != (i % 2 ? Role::write : Role::read))
+                    ++wrong;
+                if (a.authenticate(bearer(forged), at(kNow))) ++wrong;
+            }
+    };
+    std::thread first{work, 0}, second{work, 7};
+    first.join();
+    second.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_LE(a.cached_tokens(), 8u);
 }
 
 }  // namespace

@@ -26,6 +26,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,20 +88,44 @@ std::string mint_jwt(std::string_view secret, std::string_view subject, Role rol
                      std::chrono::seconds ttl, std::chrono::system_clock::time_point now,
                      std::string_view audience = {}, std::string_view issuer = {});
 
+// The JWTs an Authenticator has verified, so that a client sending the same
+// token on every request is not verified again each time (defined in jwt.cpp).
+class VerifiedTokenCache;
+
 class Authenticator {
 public:
-    Authenticator(JwtOptions options, std::vector<config::StaticToken> static_tokens);
+    // Verified JWTs kept by default (all worker threads together).
+    static constexpr std::size_t kDefaultTokenCacheCapacity = 4096;
+
+    // `token_cache_capacity` bounds the verified JWTs kept; 0 keeps none (every
+    // request verifies its token).
+    Authenticator(JwtOptions options, std::vector<config::StaticToken> static_tokens,
+                  std::size_t token_cache_capacity = kDefaultTokenCacheCapacity);
+    ~Authenticator();
+    Authenticator(Authenticator&&) noexcept;
+    Authenticator& operator=(Authenticator&&) noexcept;
+
     // `authorization` is the header's value, or nullopt when absent. The
     // scheme "Bearer" is matched case-insensitively. Static tokens are
-    // compared in constant time against every configured token.
+    // compared in constant time against every configured token. A JWT
+    // verified before by this Authenticator is answered from its cache while
+    // `now` lies in the span in which verify_jwt would accept it; only
+    // accepted tokens are kept. Safe to call from several threads at once.
     boost::system::result<Principal> authenticate(std::optional<std::string_view> authorization,
                                                   std::chrono::system_clock::time_point now) const;
+
+    // The verified JWTs kept now, and the most it keeps (for tests and metrics).
+    std::size_t cached_tokens() const;
+    std::size_t token_cache_capacity() const;
 
 private:
     JwtOptions options_;
     std::vector<config::StaticToken> static_tokens_;
     // HMAC-SHA256 of each static token under a per-process key, in the order of static_tokens_.
     std::vector<std::optional<std::array<unsigned char, 32>>> token_digests_;
+    // Owned by this instance: an Authenticator with another secret or other
+    // options starts empty, and nothing outlives it.
+    std::unique_ptr<VerifiedTokenCache> verified_;
 };
 
 // base64url without padding (RFC 7515 §2), strict decoding: rejects padding,
