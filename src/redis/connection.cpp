@@ -359,9 +359,13 @@ void Connection::Impl::setup_done(const Completion& c) {
         // CLIENT SETNAME (always last) may be renamed away on managed services: not fatal.
         const bool setname = !o.client_name.empty() && i + 1 == c.replies.size();
         if (setname) continue;
-        last_error = std::string{reply->error_message().substr(0, 160)};
-        spdlog::error("redis.setup_refused node={}:{} reply={}", o.host, o.port,
-                      std::string{reply->error_message().substr(0, 120)});
+        std::string why{reply->error_message().substr(0, 160)};
+        // Once per cause on this link, not at every reconnect attempt (a
+        // wrong password is retried with backoff for as long as it is wrong).
+        if (why != last_error)
+            spdlog::error("redis.setup_refused node={}:{} reply={}", o.host, o.port,
+                          std::string{reply->error_message().substr(0, 120)});
+        last_error = std::move(why);
         teardown(make_error_code(errc::auth_failed), true);
         return;
     }

@@ -1,0 +1,208 @@
+// The Sentinel client against real Sentinels (tests/support/redis_sentinel):
+// a failover asked of the Sentinels while callers write and read (no call
+// fails, every acknowledged write is read back from the new master), and a
+// master killed outright (calls fail only until a replica is promoted, then
+// recover by themselves).
+#include <yooni/redis/sentinel.hpp>
+
+#include "support/asio_run.hpp"
+#include "support/redis_sentinel.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace yooni::redis {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+SentinelOptions options_for(const test::RedisSentinelSetup& setup) {
+    SentinelOptions o;
+    for (int i = 0; i < setup.options().sentinels; ++i) o.sentinels.push_back({"127.0.0.1", setup.sentinel_port(i)});
+    o.master_name = setup.options().master_name;
+    const auto sentinel_password = setup.options().sentinel_password;
+    o.sentinel_connection.credentials = [sentinel_password] { return Credentials{{}, sentinel_password}; };
+    o.sentinel_connection.connect_timeout = 1000ms;
+    const auto password = setup.options().password;
+    o.connection.credentials = [password] { return Credentials{{}, password}; };
+    o.connection.connect_timeout = 1000ms;
+    o.health_interval = 200ms;
+    return o;
+}
+
+std::uint16_t master_port(const Sentinel& client) {
+    const auto s = std::get<SentinelStatus>(client.status());
+    auto a = NodeAddress::parse(s.master);
+    return a ? a->port : 0;
+}
+
+// Waits for `condition`, polling; the cap only ends a test that is failing.
+template <class F>
+bool eventually(F condition, std::chrono::seconds cap = 60s) {
+    const auto until = Clock::now() + cap;
+    while (!condition()) {
+        if (Clock::now() > until) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
+// Callers writing and reading back their own keys until told to stop.
+struct Load {
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> ok{0}, failed{0};
+    std::mutex mutex;
+    std::map<std::string, std::string> acknowledged;  // key -> the last value written and acknowledged
+    std::vector<std::pair<Clock::time_point, std::string>> failures;  // when the failed call started, why
+    std::atomic<int> running{0};
+
+    void fail(Clock::time_point started, const std::string& why) {
+        failed.fetch_add(1);
+        std::lock_guard lock{mutex};
+        failures.emplace_back(started, why);
+    }
+};
+
+asio::awaitable<void> caller(Sentinel* client, Load* load, int id) {
+    for (int i = 0; !load->stop.load(); ++i) {
+        const std::string key = "k" + std::to_string(id) + ":" + std::to_string(i % 50);
+        const std::string value = std::to_string(i);
+        const KeyValue item{key, value, 0s};
+        const WaitFor no_wait;
+        auto started = Clock::now();
+        auto written = co_await client->set(item, no_wait, started + 5s);
+        if (!written) {
+            load->fail(started, "SET " + written.error().message());
+            continue;
+        }
+        {
+            std::lock_guard lock{load->mutex};
+            load->acknowledged[key] = value;
+        }
+        started = Clock::now();
+        auto read = co_await client->get(key, started + 5s);
+        if (!read) {
+            load->fail(started, "GET " + read.error().message());
+            continue;
+        }
+        // Only this caller writes the key: a read must see its last write.
+        if (*read != std::optional<std::string>{value}) {
+            load->fail(started, "GET " + key + " answered " + read->value_or("(nil)") + ", wrote " + value);
+            continue;
+        }
+        load->ok.fetch_add(1);
+    }
+    load->running.fetch_sub(1);
+}
+
+// Worker threads running the callers, like the service's workers.
+struct Workers {
+    asio::io_context ioc;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{ioc.get_executor()};
+    std::vector<std::thread> threads;
+    void start(Sentinel& client, Load& load, int callers) {
+        load.running = callers;
+        for (int c = 0; c < callers; ++c) asio::co_spawn(ioc, caller(&client, &load, c), asio::detached);
+        for (int t = 0; t < 2; ++t) threads.emplace_back([this] { ioc.run(); });
+    }
+    void finish(Load& load) {
+        load.stop = true;
+        eventually([&] { return load.running.load() == 0; });
+        guard.reset();
+        ioc.stop();
+        for (auto& t : threads) t.join();
+    }
+};
+
+TEST(Sentinel, FailoverUnderLoadFailsNoCallAndLosesNoAcknowledgedWrite) {
+    test::RedisSentinelSetup setup;
+    Sentinel client{options_for(setup)};
+    client.start();
+    ASSERT_TRUE(eventually([&] { return client.ready(); })) << client.last_error();
+    ASSERT_EQ(master_port(client), setup.node(0).port());
+
+    Load load;
+    Workers workers;
+    workers.start(client, load, 4);
+    ASSERT_TRUE(eventually([&] { return load.ok.load() >= 200; })) << setup.logs();
+
+    const auto asked = Clock::now();
+    const auto failover = setup.sentinel_cli(0, {"SENTINEL", "FAILOVER", setup.options().master_name});
+    ASSERT_EQ(failover.out, "OK\n") << failover.out << failover.err;
+    ASSERT_TRUE(eventually([&] { return master_port(client) == setup.node(1).port(); }))
+        << client.last_error() << setup.logs();
+    const auto switched = Clock::now();
+    // Calls go on against the new master for a while.
+    const auto ok_at_switch = load.ok.load();
+    ASSERT_TRUE(eventually([&] { return load.ok.load() >= ok_at_switch + 500; })) << client.last_error();
+    workers.finish(load);
+    client.stop();
+
+    std::cout << "failover: " << load.ok.load() << " calls ok, " << load.failed.load() << " failed; switched "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(switched - asked).count()
+              << " ms after SENTINEL FAILOVER; retries "
+              << std::get<SentinelStatus>(client.status()).retries << "\n";
+    for (const auto& [when, why] : load.failures) ADD_FAILURE() << why;
+    EXPECT_EQ(load.failed.load(), 0u);
+    EXPECT_EQ(std::get<SentinelStatus>(client.status()).failovers, 1u);
+
+    // Every acknowledged write is on the new master (read there directly).
+    ASSERT_FALSE(load.acknowledged.empty());
+    std::size_t lost = 0;
+    for (const auto& [key, value] : load.acknowledged) {
+        const auto got = setup.node(1).cli({"GET", key});
+        if (got.out != value + "\n") {
+            ++lost;
+            if (lost < 5) ADD_FAILURE() << key << ": acknowledged " << value << ", the new master has " << got.out;
+        }
+    }
+    EXPECT_EQ(lost, 0u) << "of " << load.acknowledged.size() << " keys";
+}
+
+TEST(Sentinel, KilledMasterFailsCallsOnlyUntilTheReplicaIsPromoted) {
+    test::RedisSentinelSetup setup;
+    Sentinel client{options_for(setup)};
+    client.start();
+    ASSERT_TRUE(eventually([&] { return client.ready(); })) << client.last_error();
+
+    Load load;
+    Workers workers;
+    workers.start(client, load, 4);
+    ASSERT_TRUE(eventually([&] { return load.ok.load() >= 200; }));
+
+    const auto killed = Clock::now();
+    ::kill(setup.node(0).pid(), SIGKILL);
+    ASSERT_TRUE(eventually([&] { return master_port(client) == setup.node(1).port() && client.ready(); }))
+        << client.last_error() << setup.logs();
+    const auto switched = Clock::now();
+    const auto ok_at_switch = load.ok.load();
+    ASSERT_TRUE(eventually([&] { return load.ok.load() >= ok_at_switch + 500; })) << client.last_error();
+    workers.finish(load);
+    client.stop();
+
+    std::cout << "master killed: " << load.failed.load() << " calls failed; the client used the promoted replica "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(switched - killed).count()
+              << " ms after the kill; " << load.ok.load() << " calls ok\n";
+    // Every failure is of a call that started before the client knew the new master.
+    for (const auto& [when, why] : load.failures)
+        EXPECT_LT(when, switched) << why << " at +"
+                                  << std::chrono::duration_cast<std::chrono::milliseconds>(when - killed).count()
+                                  << " ms";
+    // Callers wrote their keys again after the switch: the new master has them.
+    EXPECT_GE(std::get<SentinelStatus>(client.status()).failovers, 1u);
+}
+
+}  // namespace
+}  // namespace yooni::redis
