@@ -107,24 +107,45 @@ asio::awaitable<void> caller(Sentinel* client, Load* load, int id) {
     load->running.fetch_sub(1);
 }
 
-// Worker threads running the callers, like the service's workers.
+// Worker threads running the callers, like the service's workers: one
+// io_context per thread (a connection belongs to one worker).
 struct Workers {
-    asio::io_context ioc;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{ioc.get_executor()};
+    static constexpr int kThreads = 2;
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
     std::vector<std::thread> threads;
-    void start(Sentinel& client, Load& load, int callers) {
-        load.running = callers;
-        for (int c = 0; c < callers; ++c) asio::co_spawn(ioc, caller(&client, &load, c), asio::detached);
-        for (int t = 0; t < 2; ++t) threads.emplace_back([this] { ioc.run(); });
+    Load* load = nullptr;
+    void start(Sentinel& client, Load& l, int callers) {
+        load = &l;
+        l.running = callers;
+        for (int t = 0; t < kThreads; ++t) {
+            contexts.push_back(std::make_unique<asio::io_context>(1));
+            guards.emplace_back(contexts.back()->get_executor());
+        }
+        for (int c = 0; c < callers; ++c)
+            asio::co_spawn(*contexts[static_cast<std::size_t>(c % kThreads)], caller(&client, &l, c), asio::detached);
+        for (auto& ioc : contexts) threads.emplace_back([ioc = ioc.get()] { ioc->run(); });
     }
-    void finish(Load& load) {
-        load.stop = true;
-        eventually([&] { return load.running.load() == 0; });
-        guard.reset();
-        ioc.stop();
+    void finish(Load& l) {
+        l.stop = true;
+        eventually([&] { return l.running.load() == 0; });
+        guards.clear();
+        for (auto& ioc : contexts) ioc->stop();
         for (auto& t : threads) t.join();
+        threads.clear();
+        load = nullptr;
+    }
+    ~Workers() {
+        if (load) finish(*load);
     }
 };
+
+std::string first_failures(Load& load) {
+    std::lock_guard lock{load.mutex};
+    std::string out = std::to_string(load.failed.load()) + " failed calls";
+    for (std::size_t i = 0; i < load.failures.size() && i < 5; ++i) out += "; " + load.failures[i].second;
+    return out;
+}
 
 TEST(Sentinel, FailoverUnderLoadFailsNoCallAndLosesNoAcknowledgedWrite) {
     test::RedisSentinelSetup setup;
@@ -136,7 +157,7 @@ TEST(Sentinel, FailoverUnderLoadFailsNoCallAndLosesNoAcknowledgedWrite) {
     Load load;
     Workers workers;
     workers.start(client, load, 4);
-    ASSERT_TRUE(eventually([&] { return load.ok.load() >= 200; })) << setup.logs();
+    ASSERT_TRUE(eventually([&] { return load.ok.load() >= 200; })) << first_failures(load);
 
     const auto asked = Clock::now();
     const auto failover = setup.sentinel_cli(0, {"SENTINEL", "FAILOVER", setup.options().master_name});
@@ -180,7 +201,7 @@ TEST(Sentinel, KilledMasterFailsCallsOnlyUntilTheReplicaIsPromoted) {
     Load load;
     Workers workers;
     workers.start(client, load, 4);
-    ASSERT_TRUE(eventually([&] { return load.ok.load() >= 200; }));
+    ASSERT_TRUE(eventually([&] { return load.ok.load() >= 200; })) << first_failures(load);
 
     const auto killed = Clock::now();
     ::kill(setup.node(0).pid(), SIGKILL);
