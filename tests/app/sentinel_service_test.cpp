@@ -71,7 +71,7 @@ TEST(SentinelService, EverySentinelDownKeepsTheMasterUntilItIsLostThenRecovers) 
     ASSERT_TRUE(eventually([&] { return svc.get("/readyz").status == 503; })) << svc.log();
     EXPECT_EQ(svc.get("/api/v1/cache/product:1").status, 503);
     EXPECT_EQ(svc.put("/api/v1/cache/product:3", R"({"v":3})").status, 503);
-    EXPECT_EQ(svc.get("/health/detailed").status, 200);
+    EXPECT_EQ(svc.get("/api/v1/monitoring/health/detailed").status, 200);
 
     // The Sentinels return, agree the master is down and promote the replica:
     // the service follows by itself.
@@ -97,7 +97,7 @@ TEST(SentinelService, WrongSentinelPasswordIsOneClearLogLine) {
     ASSERT_TRUE(svc.wait_for_log("REDIS_SENTINEL_PASSWORD")) << svc.log();
     // Many more attempts, each Sentinel refusing each time: still one line.
     ASSERT_TRUE(eventually([&] {
-        auto r = svc.get("/health/detailed");
+        auto r = svc.get("/api/v1/monitoring/health/detailed");
         auto details = json::parse(r.body).as_object().at("cache").as_object().at("details").as_object();
         return details.at("lookups").to_number<std::int64_t>() >= 6;
     })) << svc.log();
