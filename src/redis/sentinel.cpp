@@ -240,6 +240,7 @@ awaitable<bool> lookup(Sentinel::Impl* impl, std::optional<NodeAddress> suspect)
     impl->lookups.fetch_add(1);
     const auto n = impl->options.sentinels.size();
     std::vector<std::string> problems;
+    std::vector<std::pair<std::string, std::string>> unanswered;  // (why, which Sentinel)
     std::vector<std::pair<NodeAddress, std::size_t>> held_back;  // the suspect, tried last
     auto confirm = [&](const NodeAddress& address, std::size_t i) -> awaitable<bool> {
         const auto role = co_await role_of(impl, address, std::chrono::steady_clock::now() + share(impl));
@@ -263,12 +264,12 @@ awaitable<bool> lookup(Sentinel::Impl* impl, std::optional<NodeAddress> suspect)
         const auto who = impl->options.sentinels[i].to_string();
         if (!reply) {
             std::lock_guard lock{impl->mutex};
-            problems.push_back("Sentinel " + who + ": " + impl->sentinel_status[i].last_error);
+            unanswered.emplace_back(impl->sentinel_status[i].last_error, who);
             continue;
         }
         const auto& r = reply->reply();
         if (r.is_error()) {
-            problems.push_back("Sentinel " + who + ": " + std::string{r.error_message().substr(0, 160)});
+            unanswered.emplace_back(std::string{r.error_message().substr(0, 160)}, who);
             continue;
         }
         if (r.is_null()) {
@@ -294,8 +295,19 @@ awaitable<bool> lookup(Sentinel::Impl* impl, std::optional<NodeAddress> suspect)
     if (!held_back.empty() && co_await confirm(held_back.front().first, held_back.front().second)) co_return true;
     impl->lookup_failures.fetch_add(1);
     std::string error = "no master confirmed for \"" + impl->options.master_name + "\"";
+    // Sentinels failing for the same reason are named together: one cause, said once.
+    std::stable_sort(unanswered.begin(), unanswered.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t k = 0; k < unanswered.size();) {
+        std::string who = unanswered[k].second;
+        std::size_t same = k + 1;
+        for (; same < unanswered.size() && unanswered[same].first == unanswered[k].first; ++same)
+            who += ", " + unanswered[same].second;
+        error += "; Sentinel" + std::string{same - k > 1 ? "s " : " "} + who + ": " + unanswered[k].first;
+        k = same;
+    }
     for (const auto& p : problems) error += "; " + p;
-    if (held_back.empty() && problems.empty()) error += "; no Sentinel configured";
+    if (held_back.empty() && problems.empty() && unanswered.empty()) error += "; no Sentinel configured";
     impl->set_error(std::move(error));
     co_return false;
 }

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <iostream>
 #include <thread>
 
 namespace yooni::test {
@@ -105,6 +106,7 @@ TEST(SentinelService, WrongSentinelPasswordIsOneClearLogLine) {
     const auto log = svc.log();
     const auto line_start = log.rfind('\n', log.find("redis.sentinel_lookup_failed")) + 1;
     const auto line = log.substr(line_start, log.find('\n', line_start) - line_start);
+    std::cout << "the line: " << line << "\n";
     EXPECT_NE(line.find("WRONGPASS"), std::string::npos) << line;
     EXPECT_NE(line.find("REDIS_SENTINEL_PASSWORD"), std::string::npos) << line;
     EXPECT_EQ(svc.get("/readyz").status, 503);
