@@ -54,6 +54,12 @@ TEST(SentinelService, EverySentinelDownKeepsTheMasterUntilItIsLostThenRecovers) 
     auto view = sentinel_view(svc);
     EXPECT_EQ(view.at("master").as_string(), "127.0.0.1:" + std::to_string(setup.node(0).port()));
     EXPECT_EQ(view.at("sentinels").as_array().size(), 3u);
+    // The command line, on the same settings: `cluster info` shows the Sentinels' view.
+    const auto info = run_binary({"cluster", "info"}, opt.env);
+    EXPECT_EQ(info.exit_code, 0) << info.out << info.err;
+    EXPECT_NE(info.out.find("127.0.0.1:" + std::to_string(setup.node(0).port())), std::string::npos) << info.out;
+    EXPECT_NE(info.out.find("master confirmed"), std::string::npos) << info.out;
+    EXPECT_EQ(run_binary({"get", "product:1"}, opt.env).out, "{\"v\":1}\n");
 
     // Every Sentinel down: the master still says master, so it keeps serving.
     for (int i = 0; i < 3; ++i) setup.stop_sentinel(i);
