@@ -175,7 +175,7 @@ TEST(Sentinel, FailoverUnderLoadFailsNoCallAndLosesNoAcknowledgedWrite) {
               << std::chrono::duration_cast<std::chrono::milliseconds>(switched - asked).count()
               << " ms after SENTINEL FAILOVER; retries "
               << std::get<SentinelStatus>(client.status()).retries << "\n";
-    for (const auto& [when, why] : load.failures) ADD_FAILURE() << why;
+    for (std::size_t i = 0; i < load.failures.size() && i < 10; ++i) ADD_FAILURE() << load.failures[i].second;
     EXPECT_EQ(load.failed.load(), 0u);
     EXPECT_EQ(std::get<SentinelStatus>(client.status()).failovers, 1u);
 
