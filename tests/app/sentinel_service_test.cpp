@@ -61,6 +61,10 @@ TEST(SentinelService, EverySentinelDownKeepsTheMasterUntilItIsLostThenRecovers) 
     EXPECT_NE(info.out.find("master confirmed"), std::string::npos) << info.out;
     EXPECT_EQ(run_binary({"get", "product:1"}, opt.env).out, "{\"v\":1}\n");
 
+    const auto metrics = svc.get("/metrics").body;
+    EXPECT_NE(metrics.find("yooni_cache_sentinel_master_known 1"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("yooni_cache_sentinel_sentinels_answering"), std::string::npos);
+
     // Every Sentinel down: the master still says master, so it keeps serving.
     for (int i = 0; i < 3; ++i) setup.stop_sentinel(i);
     ASSERT_TRUE(eventually([&] {
@@ -78,7 +82,10 @@ TEST(SentinelService, EverySentinelDownKeepsTheMasterUntilItIsLostThenRecovers) 
     ASSERT_TRUE(eventually([&] { return svc.get("/readyz").status == 503; })) << svc.log();
     EXPECT_EQ(svc.get("/api/v1/cache/product:1").status, 503);
     EXPECT_EQ(svc.put("/api/v1/cache/product:3", R"({"v":3})").status, 503);
-    EXPECT_EQ(svc.get("/api/v1/monitoring/health/detailed").status, 200);
+    const auto health = svc.get("/api/v1/monitoring/health/detailed");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_NE(health.body.find("\"status\":\"degraded\""), std::string::npos) << health.body;
+    EXPECT_NE(svc.get("/metrics").body.find("yooni_cache_sentinel_master_known 0"), std::string::npos);
 
     // The Sentinels return, agree the master is down and promote the replica:
     // the service follows by itself.

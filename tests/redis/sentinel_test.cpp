@@ -225,5 +225,42 @@ TEST(Sentinel, KilledMasterFailsCallsOnlyUntilTheReplicaIsPromoted) {
     EXPECT_GE(std::get<SentinelStatus>(client.status()).failovers, 1u);
 }
 
+TEST(Sentinel, ReadsGoToAHealthyReplicaAndToTheMasterWhenItIsGone) {
+    test::RedisSentinelSetup setup;
+    auto options = options_for(setup);
+    options.read_from_replicas = true;
+    Sentinel client{options};
+    client.start();
+    const auto replica = "127.0.0.1:" + std::to_string(setup.node(1).port());
+    ASSERT_TRUE(eventually([&] {
+        const auto s = std::get<SentinelStatus>(client.status());
+        return client.ready() && s.replicas == std::vector<std::string>{replica};
+    })) << client.last_error();
+    asio::io_context ioc;
+    const KeyValue item{"r:1", "v", 0s};
+    ASSERT_TRUE(test::run_on(ioc, client.set(item, {}, Clock::now() + 5s)));
+    ASSERT_EQ(setup.node(1).cli({"WAIT", "0", "0"}).exit_code, 0);
+    auto gets_on = [](test::RedisServer& node) {
+        const auto info = node.cli({"INFO", "commandstats"}).out;
+        const auto at = info.find("cmdstat_get:calls=");
+        return at == std::string::npos ? 0 : std::stoi(info.substr(at + 18));
+    };
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(test::run_on(ioc, client.get("r:1", Clock::now() + 5s)));
+    EXPECT_GE(gets_on(setup.node(1)), 20);
+    EXPECT_EQ(gets_on(setup.node(0)), 0);
+
+    // The replica killed: reads fall back to the master at once, and the
+    // replica leaves the list once the Sentinels flag it down.
+    ::kill(setup.node(1).pid(), SIGKILL);
+    for (int i = 0; i < 20; ++i) {
+        auto got = test::run_on(ioc, client.get("r:1", Clock::now() + 5s));
+        ASSERT_TRUE(got) << got.error().message();
+        EXPECT_EQ(*got, std::optional<std::string>{"v"});
+    }
+    EXPECT_TRUE(eventually([&] { return std::get<SentinelStatus>(client.status()).replicas.empty(); }))
+        << client.last_error();
+    client.stop();
+}
+
 }  // namespace
 }  // namespace yooni::redis
