@@ -216,6 +216,11 @@ TEST(Sentinel, KilledMasterFailsCallsOnlyUntilTheReplicaIsPromoted) {
     std::cout << "master killed: " << load.failed.load() << " calls failed; the client used the promoted replica "
               << std::chrono::duration_cast<std::chrono::milliseconds>(switched - killed).count()
               << " ms after the kill; " << load.ok.load() << " calls ok\n";
+    {
+        std::map<std::string, int> reasons;
+        for (const auto& [when, why] : load.failures) ++reasons[why];
+        for (const auto& [why, n] : reasons) std::cout << "  " << n << " x " << why << "\n";
+    }
     // Every failure is of a call that started before the client knew the new master.
     for (const auto& [when, why] : load.failures)
         EXPECT_LT(when, switched) << why << " at +"
