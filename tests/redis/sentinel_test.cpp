@@ -235,6 +235,46 @@ TEST(Sentinel, KilledMasterFailsCallsOnlyUntilTheReplicaIsPromoted) {
     EXPECT_GE(std::get<SentinelStatus>(client.status()).failovers, 1u);
 }
 
+// Roles swapped behind the client's back, without a +switch-master event
+// (the Sentinels told to monitor the new master by hand) and without the
+// client's own ROLE checks: the write refused with READONLY by the old
+// master starts the new lookup, and is sent again to the new master.
+TEST(Sentinel, AWriteRefusedAsReadonlyIsSentAgainToTheNewMaster) {
+    test::RedisSentinelSetup setup;
+    auto options = options_for(setup);
+    options.health_interval = std::chrono::hours{1};
+    Sentinel client{options};
+    client.start();
+    ASSERT_TRUE(eventually([&] { return client.ready(); })) << client.last_error();
+    asio::io_context ioc;
+    const KeyValue first{"ro:1", "before", 0s};
+    ASSERT_TRUE(test::run_on(ioc, client.set(first, {}, Clock::now() + 5s)));
+
+    const auto& name = setup.options().master_name;
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(setup.sentinel_cli(i, {"SENTINEL", "REMOVE", name}).out, "OK\n");
+    ASSERT_EQ(setup.node(1).cli({"REPLICAOF", "NO", "ONE"}).out, "OK\n");
+    ASSERT_EQ(setup.node(0).cli({"REPLICAOF", "127.0.0.1", std::to_string(setup.node(1).port())}).out, "OK\n");
+    ASSERT_TRUE(eventually([&] {
+        return setup.node(0).cli({"INFO", "replication"}).out.find("master_link_status:up") != std::string::npos;
+    }));
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(setup.sentinel_cli(i, {"SENTINEL", "MONITOR", name, "127.0.0.1", std::to_string(setup.node(1).port()), "2"}).out,
+                  "OK\n");
+        ASSERT_EQ(setup.sentinel_cli(i, {"SENTINEL", "SET", name, "auth-pass", setup.options().password}).out, "OK\n");
+    }
+    EXPECT_EQ(master_port(client), setup.node(0).port());  // nothing told the client yet
+
+    const KeyValue second{"ro:1", "after", 0s};
+    auto written = test::run_on(ioc, client.set(second, {}, Clock::now() + 5s));
+    ASSERT_TRUE(written) << written.error().message() << "; " << client.last_error();
+    EXPECT_EQ(master_port(client), setup.node(1).port());
+    const auto s = std::get<SentinelStatus>(client.status());
+    EXPECT_GE(s.retries, 1u);
+    EXPECT_EQ(s.failovers, 1u);
+    EXPECT_EQ(setup.node(1).cli({"GET", "ro:1"}).out, "after\n");
+    client.stop();
+}
+
 TEST(Sentinel, ReadsGoToAHealthyReplicaAndToTheMasterWhenItIsGone) {
     test::RedisSentinelSetup setup;
     auto options = options_for(setup);
