@@ -275,6 +275,33 @@ TEST(Sentinel, AWriteRefusedAsReadonlyIsSentAgainToTheNewMaster) {
     client.stop();
 }
 
+// The Sentinel followed for +switch-master stops: the subscription moves to
+// another one, and a failover is then learnt from its event alone (no calls,
+// no ROLE checks to notice it otherwise).
+TEST(Sentinel, TheSubscriptionMovesToAnotherSentinelWhenItsOwnStops) {
+    test::RedisSentinelSetup setup;
+    auto options = options_for(setup);
+    options.health_interval = std::chrono::hours{1};
+    Sentinel client{options};
+    client.start();
+    auto followed = [&] { return std::get<SentinelStatus>(client.status()).subscribed; };
+    ASSERT_TRUE(eventually([&] { return client.ready() && !followed().empty(); })) << client.last_error();
+    const auto first = followed();
+    int stopped = -1;
+    for (int i = 0; i < 3; ++i)
+        if (first == "127.0.0.1:" + std::to_string(setup.sentinel_port(i))) stopped = i;
+    ASSERT_GE(stopped, 0) << first;
+    setup.stop_sentinel(stopped);
+    ASSERT_TRUE(eventually([&] { return !followed().empty() && followed() != first; })) << followed();
+
+    const int other = (stopped + 1) % 3;
+    ASSERT_EQ(setup.sentinel_cli(other, {"SENTINEL", "FAILOVER", setup.options().master_name}).out, "OK\n");
+    ASSERT_TRUE(eventually([&] { return master_port(client) == setup.node(1).port(); }))
+        << client.last_error() << setup.logs();
+    EXPECT_GE(std::get<SentinelStatus>(client.status()).switch_events, 1u);
+    client.stop();
+}
+
 TEST(Sentinel, ReadsGoToAHealthyReplicaAndToTheMasterWhenItIsGone) {
     test::RedisSentinelSetup setup;
     auto options = options_for(setup);
