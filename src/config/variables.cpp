@@ -29,7 +29,7 @@ const std::vector<VariableDoc>& variables() {
         {"REDIS_TLS_CA_FILE", "", "PEM file of the CAs trusted for Redis TLS; empty = the system's trust store", false},
         {"REDIS_TLS_SERVER_NAME", "", "name the Redis TLS certificate must match (and SNI); empty = the configured host", false},
         {"REDIS_CLUSTER_ADDRESS_MAP", "", "cluster behind NAT or Docker: announced_host:port=reachable_host:port,... (IPv6 as [::1]:7000)", false},
-        {"REDIS_READ_FROM_REPLICAS", "false", "send cluster reads to replicas (READONLY); they may return slightly stale values", false},
+        {"REDIS_READ_FROM_REPLICAS", "false", "send reads to replicas (cluster: READONLY; Sentinel: the replicas it lists as healthy); they may return slightly stale values", false},
         {"REDIS_CONNECT_TIMEOUT_MS", "2000", "time allowed to open a connection to a Redis node (connect, TLS, AUTH), in ms", false},
         {"REDIS_TCP_USER_TIMEOUT_MS", "10000", "a Redis node silent this long (sent bytes unacknowledged, or an idle link unanswered) is given up and the call retried, 1000..600000 ms; 0 = the kernel's defaults (up to about 15 minutes)", false},
         {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", "5000", "period of the cluster topology refresh, 100..3600000 ms", false},
