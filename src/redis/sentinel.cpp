@@ -314,6 +314,8 @@ awaitable<bool> lookup(Sentinel::Impl* impl, std::optional<NodeAddress> suspect)
 
 // Resolution and health, for the client's life (control thread).
 awaitable<void> monitor_loop(Sentinel::Impl* impl) {
+    constexpr unsigned kTicksPerLookup = 10;  // health checks between two lookups asked by nothing
+    unsigned ticks = 0;
     auto backoff = std::chrono::milliseconds{0};
     while (!impl->stopping.load()) {
         if (impl->lookup_wanted) {
@@ -362,6 +364,13 @@ awaitable<void> monitor_loop(Sentinel::Impl* impl) {
             continue;
         }
         impl->healthy.store(true);
+        // Now and then the Sentinels are asked again even when nothing
+        // happened: a switch missed while no Sentinel was followed is
+        // caught, and their status is current.
+        if (++ticks % kTicksPerLookup == 0) {
+            impl->lookup_wanted = true;
+            continue;
+        }
         if (impl->options.read_from_replicas) {
             auto replicas = co_await healthy_replicas(impl, impl->first_sentinel,
                                                       std::chrono::steady_clock::now() + share(impl));

@@ -8,8 +8,10 @@
 // backoff). A new resolution starts on a +switch-master event (a
 // subscription kept open on one Sentinel, moved to another when it drops),
 // on a write refused as READONLY or NOREPLICAS, and on a lost link to the
-// master. While no Sentinel answers, the last confirmed master keeps being
-// used as long as ROLE on it still says master.
+// master, when ROLE on the master (asked every health_interval) stops
+// saying master, and every tenth health check anyway. While no Sentinel
+// answers, the last confirmed master keeps being used as long as ROLE on it
+// still says master.
 //
 // Retries during a switch, within the call's deadline: reads always; writes
 // only when they certainly never reached a node (no link could be opened) or
