@@ -18,6 +18,9 @@ usage: scripts/local-cluster.sh [serve options, e.g. --port 9000]
   --stop      stop the cluster's nodes (scripts/redis-cluster stop)
   -h, --help  this text
 
+  CLUSTER_BASE_PORT=P puts the cluster on 127.0.0.1:P..P+5 instead of
+  7000-7005 (with --stop too); the service is given 127.0.0.1:P as its seed.
+
   The service is build/release/yooni-cache, built first as scripts/run.sh
   does (missing Debian packages installed, then an incremental build).
   YOONI_CACHE_BIN=/path/to/yooni-cache runs that binary instead (no build).
@@ -25,10 +28,13 @@ EOF
 }
 
 cd "$(dirname "$0")/.."
+base_port=${CLUSTER_BASE_PORT:-7000}
+[[ "$base_port" =~ ^[0-9]+$ ]] && [ "$base_port" -ge 1 ] && [ "$base_port" -le 55530 ] \
+  || { echo "local-cluster: CLUSTER_BASE_PORT=$base_port is not a port 1..55530 (the bus needs port+10000)" >&2; exit 64; }
 
 case "${1:-}" in
   -h|--help) usage; exit 0 ;;
-  --stop) [ $# = 1 ] || { usage >&2; exit 64; }; exec scripts/redis-cluster stop ;;
+  --stop) [ $# = 1 ] || { usage >&2; exit 64; }; exec scripts/redis-cluster stop --port "$base_port" ;;
 esac
 
 bin=${YOONI_CACHE_BIN:-}
@@ -44,5 +50,5 @@ if [ -z "$bin" ]; then
 fi
 [ -x "$bin" ] || { echo "local-cluster: $bin is not an executable" >&2; exit 1; }
 
-scripts/redis-cluster start
-REDIS_CLUSTER_ENABLED=true REDIS_CLUSTER_NODES=127.0.0.1:7000 exec "$bin" serve "$@"
+scripts/redis-cluster start --port "$base_port"
+REDIS_CLUSTER_ENABLED=true REDIS_CLUSTER_NODES=127.0.0.1:$base_port exec "$bin" serve "$@"

@@ -114,26 +114,29 @@ int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
                                                         ", which is not loopback; set SECRET_KEY (32+ random bytes)");
         s.auth.secret_key = config::Secret{random_hex(32)};
         dev_token = http::mint_jwt(s.auth.secret_key.reveal(), "local-admin", config::Role::admin,
-                                   std::chrono::hours(24), std::chrono::system_clock::now());
+                                   std::chrono::hours(24), std::chrono::system_clock::now(), s.auth.audience,
+                                   s.auth.issuer);
     }
 
     std::unique_ptr<cache::Backend> backend_owner = make_backend(s);
     cache::Backend& backend = *backend_owner;
     auto* redis_backend = dynamic_cast<cache::RedisBackend*>(&backend);
-    auto codec = codec_options(s.cache);
-    // The memory store is private to this process: no Python reader shares it,
-    // so large values are kept as raw gzip members (a third smaller, and no
-    // base64 to undo on every read) whatever CACHE_VALUE_FORMAT says.
-    if (!redis_backend) codec.format = codec::Format::gzip;
+    // Every backend stores CACHE_VALUE_FORMAT's bytes: one value has one
+    // entity tag (SHA-1 of the stored bytes) and one compressed size on the
+    // memory store, a single Redis and a cluster alike.
+    auto codec = codec_options(s);
     cache::Cache cache{backend, codec::Codec{codec}, cache::CacheOptions{s.cache.ttl}};
-    http::JwtOptions jwt{s.auth.secret_key.reveal(), s.auth.leeway, s.auth.admin_subjects, s.auth.default_role};
+    http::JwtOptions jwt{s.auth.secret_key.reveal(), s.auth.leeway, s.auth.admin_subjects, s.auth.default_role,
+                         s.auth.audience, s.auth.issuer};
     http::Authenticator auth{jwt, s.auth.static_tokens};
     http::ApiOptions api_options;
     api_options.max_key_bytes = s.http.max_key_bytes;
     api_options.max_batch_keys = s.http.max_batch_keys;
     api_options.max_response_bytes = s.http.max_response_bytes;
     api_options.default_ttl = s.cache.ttl;
-    http::Api api{cache, auth, api_options};
+    api_options.key_prefixes = s.auth.key_prefixes;
+    api_options.metrics_token = s.auth.metrics_token;
+    http::Api api{cache, auth, std::move(api_options)};
     http::Server server{api, server_options(s.http)};
 
     http::Server::block_shutdown_signals();
@@ -181,8 +184,9 @@ int mint_token(const std::string& sub, const std::string& role_text, long long t
         std::fprintf(stderr, "yooni-cache token: --ttl %lld: expected a positive number of seconds\n", ttl_seconds);
         return kExitBadSettings;
     }
+    const auto& auth = loaded.settings.auth;
     std::printf("%s\n", http::mint_jwt(key.reveal(), sub, *role, std::chrono::seconds(ttl_seconds),
-                                       std::chrono::system_clock::now())
+                                       std::chrono::system_clock::now(), auth.audience, auth.issuer)
                             .c_str());
     return kExitOk;
 }

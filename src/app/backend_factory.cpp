@@ -41,12 +41,14 @@ redis::ConnectionOptions connection_options(const config::RedisSettings& r, std:
 
 }  // namespace
 
-codec::Options codec_options(const config::CacheSettings& c) {
+codec::Options codec_options(const config::Settings& s) {
+    const auto& c = s.cache;
     codec::Options o;
     o.compression_enabled = c.compression_enabled;
     o.threshold_bytes = c.compression_threshold_bytes;
     o.level = c.compression_level;
     o.format = c.value_format == config::ValueFormat::gzip ? codec::Format::gzip : codec::Format::legacy;
+    o.max_decoded_bytes = s.http.max_body_bytes;
     return o;
 }
 

@@ -15,7 +15,10 @@ namespace yooni::app {
 // started. Throws config::ConfigError on an unreadable node address.
 std::unique_ptr<redis::Client> make_redis_client(const config::RedisSettings& r);
 
-// CACHE_COMPRESSION_* and CACHE_VALUE_FORMAT as codec options.
-codec::Options codec_options(const config::CacheSettings& c);
+// CACHE_COMPRESSION_* and CACHE_VALUE_FORMAT as codec options; decoding
+// stops at HTTP_MAX_BODY_BYTES, the largest value the service takes to store
+// (a stored gzip member of a few KB could otherwise inflate to the codec's
+// default 512 MiB on every read).
+codec::Options codec_options(const config::Settings& s);
 
 }  // namespace yooni::app

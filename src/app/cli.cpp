@@ -41,6 +41,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <thread>
 
 namespace yooni::app::cli {
@@ -259,7 +260,7 @@ public:
         }
         backend_ = std::make_unique<cache::RedisBackend>(
             std::move(client), cache::RedisBackendOptions{s.redis.wait_replicas, s.redis.wait_timeout});
-        cache_ = std::make_unique<cache::Cache>(*backend_, codec::Codec{codec_options(s.cache)},
+        cache_ = std::make_unique<cache::Cache>(*backend_, codec::Codec{codec_options(s)},
                                                 cache::CacheOptions{s.cache.ttl});
     }
     Session(const Session&) = delete;
@@ -295,7 +296,13 @@ public:
                 // The standalone client's error starts with its node already.
                 if (!cluster_ && sentinel_master_.empty() && e.starts_with(nodes_.front() + ": "))
                     e.erase(0, nodes_.front().size() + 2);
-                why = "cannot reach " + target() + ": " + e;
+                // A server that answered and refused (a wrong password, an
+                // ACL) was reached: say what it refused, not that it is away.
+                const bool refused = e.find("WRONGPASS") != std::string::npos || e.find("NOAUTH") != std::string::npos ||
+                                     e.find("NOPERM") != std::string::npos || e.find("refused the connection set-up") != std::string::npos;
+                why = (refused ? "Redis at " + target() + " refused the connection set-up (check REDIS_PASSWORD, the "
+                                 "user of REDIS_URL, REDIS_CLUSTER_USERNAME or the REDIS_SENTINEL_* credentials): "
+                               : "cannot reach " + target() + ": ") + e;
                 return false;
             }
             if (Clock::now() >= ctx_.deadline) {
@@ -418,9 +425,10 @@ int cluster_info(const Context& ctx) {
     json::object doc;
     if (auto failed = fetch_cluster_info(ctx, session, doc)) return *failed;
     doc.erase("nodes");
+    const int code = str_field(doc, "cluster_state") == "ok" ? kExitOk : kExitClusterNotOk;
     if (ctx.json) {
         print_json(doc);
-        return kExitOk;
+        return code;
     }
     auto field = [&doc](std::string_view key) {
         auto it = doc.find(key);
@@ -433,7 +441,11 @@ int cluster_info(const Context& ctx) {
                  {"slots fail", field("cluster_slots_fail")},
                  {"known nodes", field("cluster_known_nodes")},
                  {"size (masters with slots)", field("cluster_size")}});
-    return kExitOk;
+    if (auto it = doc.find("warnings"); it != doc.end() && it->value().is_array())
+        for (const auto& w : it->value().get_array())
+            if (w.is_string()) std::printf("warning: %s\n", w.get_string().c_str());
+    std::fflush(stdout);
+    return code;
 }
 
 int cluster_nodes(const Context& ctx) {
@@ -536,6 +548,16 @@ int cluster_slots(const Context& ctx) {
     if (std::string why; !session.connect(why)) return fail(ctx, kExitFailure, why);
     auto map = session.cluster()->slot_map();
     if (!map) return fail(ctx, kExitFailure, "no slot map yet: " + session.timed_out());
+    // CLUSTER SLOTS still lists a failed master's slots; the nodes' flags say
+    // which masters are down (so those slots are served by no one).
+    std::set<std::string> failing_masters;
+    std::string state = "unknown";
+    if (auto info = session.run(session.backend().cluster_info(session.deadline())); info && *info && **info) {
+        if (auto it = (**info)->info.find("cluster_state"); it != (**info)->info.end()) state = it->second;
+        for (const auto& n : (**info)->nodes)
+            if (n.node.is_master && (n.node.is_fail || n.node.is_pfail) && n.node.slot_count > 0)
+                failing_masters.insert(n.node.address);
+    }
     struct Row {
         redis::SlotRange range;
         redis::NodeAddress master;
@@ -551,6 +573,14 @@ int cluster_slots(const Context& ctx) {
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.range.first < b.range.first; });
     const auto uncovered = map->uncovered_ranges();
     const auto covered = redis::kSlotCount - map->uncovered_slot_count();
+    std::vector<redis::SlotRange> failing;
+    std::size_t failing_slots = 0;
+    for (const auto& r : rows)
+        if (failing_masters.contains(r.master.to_string())) {
+            failing.push_back(r.range);
+            failing_slots += r.range.last - r.range.first + 1;
+        }
+    const int code = uncovered.empty() && failing.empty() && state == "ok" ? kExitOk : kExitClusterNotOk;
     auto range_text = [](const redis::SlotRange& r) {
         return r.first == r.last ? std::to_string(r.first) : std::to_string(r.first) + "-" + std::to_string(r.last);
     };
@@ -563,34 +593,49 @@ int cluster_slots(const Context& ctx) {
                                           {"last", r.range.last},
                                           {"count", r.range.last - r.range.first + 1},
                                           {"master", r.master.to_string()},
+                                          {"master_failing", failing_masters.contains(r.master.to_string())},
                                           {"replicas", std::move(replicas)}});
         }
         json::array missing;
         for (const auto& r : uncovered) missing.push_back(json::object{{"first", r.first}, {"last", r.last}});
+        json::array down;
+        for (const auto& r : failing) down.push_back(json::object{{"first", r.first}, {"last", r.last}});
         print_json(json::object{{"ranges", std::move(ranges)},
+                                {"cluster_state", state},
                                 {"slots_covered", covered},
                                 {"slots_uncovered", map->uncovered_slot_count()},
-                                {"uncovered", std::move(missing)}});
-        return kExitOk;
+                                {"uncovered", std::move(missing)},
+                                {"slots_on_failing_masters", failing_slots},
+                                {"failing", std::move(down)}});
+        return code;
     }
     std::vector<std::vector<std::string>> table;
     for (const auto& r : rows) {
         std::vector<std::string> replicas;
         for (const auto& a : r.replicas) replicas.push_back(a.to_string());
-        table.push_back({range_text(r.range), std::to_string(r.range.last - r.range.first + 1), r.master.to_string(),
-                         replicas.empty() ? "-" : join(replicas, ",")});
+        const bool down = failing_masters.contains(r.master.to_string());
+        table.push_back({range_text(r.range), std::to_string(r.range.last - r.range.first + 1),
+                         r.master.to_string() + (down ? " (FAIL)" : ""), replicas.empty() ? "-" : join(replicas, ",")});
     }
     print_table({"SLOTS", "COUNT", "MASTER", "REPLICAS"}, table, {false, true, false, false});
-    if (uncovered.empty()) {
+    if (!failing.empty()) {
+        std::vector<std::string> text;
+        for (const auto& r : failing) text.push_back(range_text(r));
+        std::printf("%zu slots on failing masters, served by no node until a replica takes over or the master "
+                    "returns: %s\n",
+                    failing_slots, join(text).c_str());
+    }
+    if (state != "ok") std::printf("cluster_state: %s\n", state.c_str());
+    if (uncovered.empty() && failing.empty()) {
         std::printf("all %zu slots covered\n", static_cast<std::size_t>(redis::kSlotCount));
-    } else {
+    } else if (!uncovered.empty()) {
         std::vector<std::string> text;
         for (const auto& r : uncovered) text.push_back(range_text(r));
         std::printf("%zu of %zu slots covered; served by no node: %s\n", static_cast<std::size_t>(covered),
                     static_cast<std::size_t>(redis::kSlotCount), join(text).c_str());
     }
     std::fflush(stdout);
-    return kExitOk;
+    return code;
 }
 
 // ---------------------------------------------------------------- stats

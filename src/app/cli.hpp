@@ -22,6 +22,7 @@ constexpr int kExitFailure = 1;     // Redis unreachable or failing, deadline pa
 constexpr int kExitUsage = 2;       // bad settings or command line; the memory backend (lives in the service)
 constexpr int kExitNotFound = 3;    // get of a missing key
 constexpr int kExitNotCluster = 4;  // cluster info|nodes|slots without REDIS_CLUSTER_ENABLED
+constexpr int kExitClusterNotOk = 5;  // cluster info|slots: cluster_state not ok, or slots no live master serves
 
 struct Commands;
 

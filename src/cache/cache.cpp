@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace yooni::cache {
 namespace asio = boost::asio;
 
@@ -28,10 +30,17 @@ public:
             case errc::not_replicated: return "write not confirmed by enough replicas in time";
             case errc::compute_failed: return "the computation of the value failed with an exception";
             case errc::over_budget: return "the values asked for exceed the byte budget of one call";
+            case errc::decoded_too_large: return "stored value inflates beyond the largest value the codec decodes";
         }
         return "unknown cache error";
     }
 };
+
+// A value the codec refused: corrupt, or (not corrupt) larger once decoded
+// than the codec's max_decoded_bytes.
+boost::system::error_code decode_failure(const boost::system::error_code& ec) {
+    return make_error_code(ec == codec::errc::too_large ? errc::decoded_too_large : errc::decode_error);
+}
 
 // Times one operation and records it in the histogram of its kind.
 class OpTimer {
@@ -126,12 +135,14 @@ std::string Cache::encode(std::string_view value) {
     return stored;
 }
 
+bool Cache::readable(std::string_view value) const { return value.size() <= codec_.options().max_decoded_bytes; }
+
 result<std::optional<std::string>> Cache::decode(std::optional<std::string> stored) {
     if (!stored) return std::optional<std::string>{};
     auto decoded = codec_.decode(*stored);
     if (!decoded) {
         stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
-        return make_error_code(errc::decode_error);
+        return decode_failure(decoded.error());
     }
     return std::optional<std::string>{std::move(*decoded)};
 }
@@ -152,9 +163,35 @@ awaitable<result<std::optional<std::string>>> Cache::get(std::string key, Deadli
     co_return value;
 }
 
+awaitable<result<std::optional<std::string>>> Cache::get_stored(std::string key, Deadline deadline) {
+    OpTimer timer{stats_, Op::get};
+    auto stored = co_await backend_.get(std::move(key), deadline);
+    if (!stored) {
+        timer.failed();
+        co_return stored.error();
+    }
+    (*stored ? stats_.hits : stats_.misses).fetch_add(1, std::memory_order_relaxed);
+    co_return stored;
+}
+
+result<std::string> Cache::decode_stored(std::string_view stored) {
+    auto decoded = codec_.decode(stored);
+    if (!decoded) {
+        stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
+        stats_.errors.fetch_add(1, std::memory_order_relaxed);
+        stats_.op_errors[static_cast<std::size_t>(Op::get)].fetch_add(1, std::memory_order_relaxed);
+        return decode_failure(decoded.error());
+    }
+    return decoded;
+}
+
 awaitable<result<void>> Cache::set(std::string key, std::string value, std::optional<std::chrono::seconds> ttl,
                                    Deadline deadline) {
     OpTimer timer{stats_, Op::set};
+    if (!readable(value)) {
+        timer.failed();
+        co_return make_error_code(errc::too_large);
+    }
     Entry entry{std::move(key), encode(value), ttl.value_or(options_.default_ttl)};
     auto done = co_await backend_.set(std::move(entry), deadline);
     if (!done) {
@@ -206,7 +243,7 @@ awaitable<result<std::vector<std::optional<std::string>>>> Cache::mget(std::vect
         if (!v) {
             stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
             timer.failed();
-            co_return make_error_code(errc::decode_error);
+            co_return decode_failure(v.error());
         }
         left -= v->size();
         ++hit;
@@ -219,6 +256,10 @@ awaitable<result<std::vector<std::optional<std::string>>>> Cache::mget(std::vect
 
 awaitable<result<void>> Cache::mset(std::vector<Item> items, Deadline deadline) {
     OpTimer timer{stats_, Op::mset};
+    if (!std::all_of(items.begin(), items.end(), [this](const Item& i) { return readable(i.value); })) {
+        timer.failed();
+        co_return make_error_code(errc::too_large);
+    }
     std::vector<Entry> entries;
     entries.reserve(items.size());
     for (auto& item : items)

@@ -8,6 +8,10 @@
 // - per shard, an array of chain heads that doubles when entries outnumber
 //   buckets, so it costs 8 to 16 bytes per entry.
 //
+// Keys are placed by SipHash-1-3 under a key drawn per store (siphash.hpp,
+// and the top of memory_store.hpp for why). The hash is not kept in the entry
+// (the header budget above); growth and unlinking by LRU hash the key again.
+//
 // Expiry is lazy (an expired entry is dropped when touched) plus a bounded
 // sweep on every set: the LRU tail, where unread entries drift, and a cursor
 // that walks a few buckets each time, so every expired entry goes within one
@@ -17,14 +21,16 @@
 #include "yooni/cache/glob.hpp"
 
 #include "cache/memory_entry.hpp"
+#include "cache/siphash.hpp"
 
 #include <boost/assert.hpp>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <functional>
 #include <limits>
 #include <mutex>
+#include <stdexcept>
 
 namespace yooni::cache {
 namespace {
@@ -33,6 +39,7 @@ using detail::allocate_entry;
 using detail::Entry;
 using detail::fits_in_place;
 using detail::kExpiryMask;
+using detail::SipKey;
 
 constexpr std::size_t kInitialBuckets = 8;
 // Per set: expired entries looked at from the LRU tail, and buckets the
@@ -41,17 +48,25 @@ constexpr std::size_t kInitialBuckets = 8;
 constexpr int kSweepTailEntries = 2;
 constexpr std::size_t kSweepBuckets = 2;
 
-std::uint64_t hash_key(std::string_view key) { return std::hash<std::string_view>{}(key); }
+std::uint64_t hash_of(const SipKey& k, std::string_view key) { return detail::siphash13(k, key); }
+
+MemoryStore::HashKey random_hash_key() {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("memory store: no random hash key (RAND_bytes)");
+    const SipKey k = detail::sip_key_from_bytes(bytes);
+    return {k.k0, k.k1};
+}
 
 }  // namespace
 
 // Everything below is guarded by `mutex`.
 struct MemoryStore::Shard {
-    explicit Shard(std::size_t bound) : max_bytes(bound) { reset(); }
+    Shard(std::size_t bound, SipKey k) : max_bytes(bound), hash_key(k) { reset(); }
     ~Shard() { free_all(); }
 
     std::mutex mutex;
     const std::size_t max_bytes;
+    const SipKey hash_key;  // the store's, for rehashing entries
     std::unique_ptr<Entry*[]> buckets;
     std::size_t bucket_count = 0;  // a power of two
     Entry* newest = nullptr;
@@ -73,7 +88,7 @@ struct MemoryStore::Shard {
     }
 
     Entry** link_to(const Entry* e) {
-        Entry** link = bucket_for(hash_key(e->key()));
+        Entry** link = bucket_for(hash_of(hash_key, e->key()));
         while (*link != e) {
             BOOST_ASSERT(*link);
             link = &(*link)->chain_next;
@@ -142,7 +157,7 @@ struct MemoryStore::Shard {
         for (std::size_t b = 0; b < bucket_count; ++b) {
             for (Entry* e = buckets[b]; e;) {
                 Entry* next = e->chain_next;
-                Entry*& head = fresh[hash_key(e->key()) & (count - 1)];
+                Entry*& head = fresh[hash_of(hash_key, e->key()) & (count - 1)];
                 e->chain_next = head;
                 head = e;
                 e = next;
@@ -212,10 +227,14 @@ struct MemoryStore::Shard {
 };
 
 MemoryStore::MemoryStore(std::size_t max_bytes, std::size_t shards)
-    : max_bytes_(max_bytes), epoch_(Clock::now()) {
+    : MemoryStore(max_bytes, shards, random_hash_key()) {}
+
+MemoryStore::MemoryStore(std::size_t max_bytes, std::size_t shards, HashKey hash_key)
+    : hash_key_(hash_key), max_bytes_(max_bytes), epoch_(Clock::now()) {
     shards = std::max<std::size_t>(shards, 1);
     shards_.reserve(shards);
-    for (std::size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(max_bytes / shards));
+    for (std::size_t i = 0; i < shards; ++i)
+        shards_.push_back(std::make_unique<Shard>(max_bytes / shards, SipKey{hash_key.k0, hash_key.k1}));
 }
 
 MemoryStore::~MemoryStore() = default;
@@ -230,11 +249,13 @@ std::uint64_t MemoryStore::now_ms() const {
     return static_cast<std::uint64_t>(std::clamp<std::int64_t>(ms, 0, kExpiryMask - 1));
 }
 
+std::uint64_t MemoryStore::key_hash(std::string_view key) const { return hash_of({hash_key_.k0, hash_key_.k1}, key); }
+
 // High bits pick the shard, low bits the bucket within it: independent.
 MemoryStore::Shard& MemoryStore::shard_for(std::uint64_t hash) { return *shards_[(hash >> 32) % shards_.size()]; }
 
 std::optional<std::string> MemoryStore::get(std::string_view key) {
-    const auto hash = hash_key(key);
+    const auto hash = key_hash(key);
     const auto now = now_ms();
     Shard& shard = shard_for(hash);
     std::lock_guard lock{shard.mutex};
@@ -253,7 +274,7 @@ bool MemoryStore::set(std::string_view key, std::string value, std::chrono::mill
         del(key);
         return true;
     }
-    const auto hash = hash_key(key);
+    const auto hash = key_hash(key);
     const auto now = now_ms();
     const std::size_t cost = key.size() + value.size() + kEntryOverheadBytes;
     constexpr std::size_t kMaxLength = std::numeric_limits<std::uint32_t>::max();
@@ -293,7 +314,7 @@ bool MemoryStore::set(std::string_view key, std::string value, std::chrono::mill
 }
 
 bool MemoryStore::del(std::string_view key) {
-    const auto hash = hash_key(key);
+    const auto hash = key_hash(key);
     const auto now = now_ms();
     Shard& shard = shard_for(hash);
     std::lock_guard lock{shard.mutex};
@@ -310,7 +331,7 @@ bool MemoryStore::del(std::string_view key) {
 bool MemoryStore::exists(std::string_view key) { return ttl(key).has_value(); }
 
 std::optional<std::chrono::milliseconds> MemoryStore::ttl(std::string_view key) {
-    const auto hash = hash_key(key);
+    const auto hash = key_hash(key);
     const auto now = now_ms();
     Shard& shard = shard_for(hash);
     std::lock_guard lock{shard.mutex};
@@ -380,6 +401,24 @@ MemoryStore::Stats MemoryStore::stats() const {
 
 void MemoryStore::advance_clock_for_test(std::chrono::milliseconds by) {
     clock_offset_ms_.fetch_add(by.count(), std::memory_order_relaxed);
+}
+
+MemoryStore::TableStats MemoryStore::debug_table_stats() const {
+    TableStats s;
+    s.shards = shards_.size();
+    s.min_shard_entries = SIZE_MAX;
+    for (const auto& shard : shards_) {
+        std::lock_guard lock{shard->mutex};
+        s.buckets += shard->bucket_count;
+        s.max_shard_entries = std::max(s.max_shard_entries, shard->entries);
+        s.min_shard_entries = std::min(s.min_shard_entries, shard->entries);
+        for (std::size_t b = 0; b < shard->bucket_count; ++b) {
+            std::size_t chain = 0;
+            for (const Entry* e = shard->buckets[b]; e; e = e->chain_next) ++chain;
+            s.max_chain = std::max(s.max_chain, chain);
+        }
+    }
+    return s;
 }
 
 }  // namespace yooni::cache

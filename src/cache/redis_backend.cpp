@@ -18,7 +18,8 @@ boost::system::error_code to_cache_error(const boost::system::error_code& ec) {
     if (ec == redis::make_error_code(errc::not_replicated)) return make_error_code(cache::errc::not_replicated);
     if (ec == redis::make_error_code(errc::connect_failed) || ec == redis::make_error_code(errc::closed) ||
         ec == redis::make_error_code(errc::backing_off) || ec == redis::make_error_code(errc::no_node) ||
-        ec == redis::make_error_code(errc::queue_full) || ec == redis::make_error_code(errc::auth_failed))
+        ec == redis::make_error_code(errc::queue_full) || ec == redis::make_error_code(errc::auth_failed) ||
+        ec == redis::make_error_code(errc::cluster_down))
         return make_error_code(cache::errc::unavailable);
     return make_error_code(cache::errc::backend_error);
 }

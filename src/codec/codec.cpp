@@ -100,4 +100,17 @@ boost::system::result<std::string> Codec::decode(std::string_view stored, std::s
     return out;
 }
 
+std::optional<std::string> Codec::gzip_member(std::string_view stored) const {
+    if (stored.starts_with(kGzipMagic)) return std::string{stored};
+    if (!stored.starts_with(kLegacyPrefix)) return std::nullopt;
+    const std::string_view text = stored.substr(kLegacyPrefix.size());
+    std::string member(detail::base64_decoded_bound(text.size()), '\0');
+    std::size_t n = 0;
+    if (!detail::base64_decode_to(text.data(), text.size(), reinterpret_cast<unsigned char*>(member.data()), &n))
+        return std::nullopt;
+    member.resize(n);
+    if (!member.starts_with(kGzipMagic)) return std::nullopt;
+    return member;
+}
+
 }  // namespace yooni::codec

@@ -6,6 +6,11 @@
 #include "config/values.hpp"
 #include "yooni/config/settings.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -26,6 +31,16 @@ std::string comma_list(const std::vector<std::string>& items) {
         out += item;
     }
     return out;
+}
+
+// A comma list, or a JSON list when a prefix holds a comma (given in JSON form):
+// either way the text load() reads back to the same prefixes.
+std::string prefix_list(const std::vector<std::string>& items) {
+    const bool comma = std::any_of(items.begin(), items.end(), [](const auto& item) { return item.find(',') != std::string::npos; });
+    if (!comma) return comma_list(items);
+    boost::json::array array;
+    for (const auto& item : items) array.emplace_back(item);
+    return boost::json::serialize(array);
 }
 
 std::string_view source_text(Source source) {
@@ -85,7 +100,11 @@ const std::map<std::string, Formatter, std::less<>>& formatters() {
         {"API_TOKENS", [](const Settings& s) { return s.auth.static_tokens.empty() ? "" : std::string("***"); }},
         {"AUTH_ADMIN_SUBJECTS", [](const Settings& s) { return comma_list(s.auth.admin_subjects); }},
         {"AUTH_DEFAULT_ROLE", [](const Settings& s) { return std::string(to_string(s.auth.default_role)); }},
+        {"AUTH_AUDIENCE", [](const Settings& s) { return s.auth.audience; }},
+        {"AUTH_ISSUER", [](const Settings& s) { return s.auth.issuer; }},
         {"AUTH_LEEWAY_SECONDS", [](const Settings& s) { return text(s.auth.leeway.count()); }},
+        {"API_KEY_PREFIXES", [](const Settings& s) { return prefix_list(s.auth.key_prefixes); }},
+        {"METRICS_TOKEN", [](const Settings& s) { return s.auth.metrics_token.masked(); }},
         {"HOST", [](const Settings& s) { return s.http.host; }},
         {"PORT", [](const Settings& s) { return text(s.http.port); }},
         {"WORKER_THREADS", [](const Settings& s) { return text(s.http.worker_threads); }},

@@ -243,6 +243,19 @@ void load_cache(Reader& reader, CacheSettings& cache) {
     }
 }
 
+// AUTH_AUDIENCE and AUTH_ISSUER: compared exactly with a JWT's aud and iss;
+// "" = not checked. A control character could never be meant (a pasted
+// line break, say): refused rather than silently never matching.
+std::string claim_value(Reader& reader, std::string_view name) {
+    const auto text = reader.optional_text(name);
+    if (!text) return {};
+    const auto value = detail::trim(*text);
+    for (const unsigned char c : value) {
+        if (c < 0x20 || c == 0x7f) reader.fail(name, *text, "the exact text of the claim, without control characters");
+    }
+    return std::string(value);
+}
+
 void load_auth(Reader& reader, AuthSettings& auth) {
     auth.secret_key = reader.secret("SECRET_KEY");
 
@@ -268,8 +281,40 @@ void load_auth(Reader& reader, AuthSettings& auth) {
         auth.default_role = *role;
     }
 
+    auth.audience = claim_value(reader, "AUTH_AUDIENCE");
+    auth.issuer = claim_value(reader, "AUTH_ISSUER");
+
     auth.leeway = std::chrono::seconds{
         reader.integer("AUTH_LEEWAY_SECONDS", auth.leeway.count(), 0, 300, "seconds as an integer 0..300")};
+
+    if (auto text = reader.raw("API_KEY_PREFIXES")) {
+        constexpr std::string_view kExpected =
+            "a comma list (or JSON list) of key prefixes, each non-empty and without the glob characters * ? [ \\";
+        auto prefixes = detail::parse_list(*text);
+        if (!prefixes) reader.fail("API_KEY_PREFIXES", *text, std::string(kExpected) + "; " + prefixes.problem);
+        for (std::size_t i = 0; i < prefixes.value->size(); ++i) {
+            const auto& prefix = (*prefixes.value)[i];
+            // A glob character would make a prefix that no pattern delete can name literally.
+            if (prefix.empty() || prefix.find_first_of("*?[\\") != std::string::npos) {
+                reader.fail("API_KEY_PREFIXES", *text,
+                            std::string(kExpected) + "; entry " + std::to_string(i + 1) + " " + detail::quoted(prefix) +
+                                (prefix.empty() ? " is empty" : " holds a glob character"));
+            }
+        }
+        auth.key_prefixes = std::move(*prefixes.value);
+    }
+
+    auth.metrics_token = reader.secret("METRICS_TOKEN");
+    if (!auth.metrics_token.empty()) {
+        const auto& token = auth.metrics_token.reveal();
+        const bool visible = std::all_of(token.begin(), token.end(), [](char c) {
+            const auto byte = static_cast<unsigned char>(c);
+            return byte > 0x20 && byte < 0x7f;
+        });
+        // Sent by Prometheus in an Authorization header: visible ASCII, as API_TOKENS' tokens.
+        if (!visible || token.size() < 16)
+            reader.fail("METRICS_TOKEN", token, "a token of 16 or more visible ASCII characters (no blanks)");
+    }
 }
 
 void load_http(Reader& reader, HttpSettings& http) {

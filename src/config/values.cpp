@@ -143,6 +143,12 @@ Checked<Endpoint> parse_endpoint(std::string_view text) {
     using Result = Checked<Endpoint>;
     const auto entry = trim(text);
     if (entry.empty()) return Result::fail("an empty entry");
+    // Separators people try instead of ',' (a list as one entry otherwise
+    // reads as a strange host, e.g. an IPv6 address without brackets).
+    for (const char separator : {';', '|'})
+        if (entry.find(separator) != std::string_view::npos && entry.front() != '[')
+            return Result::fail(std::string{"'"} + separator + "' inside an entry: separate nodes with ',' "
+                                "(host:port,host:port) or give a JSON list");
     std::string_view host;
     std::string_view port_text;
     if (entry.front() == '[') {

@@ -102,6 +102,42 @@ void auth_warnings(const LoadedSettings& loaded, std::vector<std::string>& out) 
     }
 }
 
+// Least privilege: who may write, which tokens count, which keys and which
+// endpoints are reachable, beyond what the roles say.
+void access_warnings(const LoadedSettings& loaded, std::vector<std::string>& out) {
+    const auto& auth = loaded.settings.auth;
+    const auto& host = loaded.settings.http.host;
+    // Without SECRET_KEY the key is random and the only JWT is the one the
+    // service mints itself, with a roles claim: nothing rests on the default.
+    if (!auth.secret_key.empty()) {
+        if (auth.default_role != Role::read) {
+            out.push_back("AUTH_DEFAULT_ROLE=" + std::string(to_string(auth.default_role)) +
+                          ": every JWT signed with SECRET_KEY that has no roles or scope claim (an end user's access "
+                          "token, say) may " + (auth.default_role == Role::admin ? "administer" : "write") +
+                          "; keep the default read and give the tokens that need more a roles claim");
+        }
+        if (auth.audience.empty() && auth.issuer.empty()) {
+            out.push_back("AUTH_AUDIENCE and AUTH_ISSUER are not set: every JWT signed with SECRET_KEY is accepted, "
+                          "also one issued for another purpose with the same key; set either to what the issuer "
+                          "puts in the tokens meant for this service");
+        }
+    }
+    if (auth.key_prefixes.empty() && loaded.settings.redis.configured) {
+        out.push_back(std::string("API_KEY_PREFIXES is not set: HTTP keys address every key of the ") +
+                      (loaded.settings.redis.cluster_enabled ? "Redis Cluster" : "Redis database") +
+                      " the service uses; give the service a Redis (or database) of its own, or set API_KEY_PREFIXES "
+                      "to the prefixes its callers use");
+    }
+    if (auth.metrics_token.empty()) {
+        if (!detail::is_loopback_host(host)) {
+            out.push_back("METRICS_TOKEN is not set and HOST=" + host + " is not a loopback address: /metrics is "
+                          "public to every host that reaches the port; set METRICS_TOKEN and give it to Prometheus");
+        }
+    } else if (auth.metrics_token.reveal().size() < kMinTokenChars) {
+        out.push_back("METRICS_TOKEN is shorter than 32 characters");
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> warnings(const LoadedSettings& loaded) {
@@ -117,6 +153,7 @@ std::vector<std::string> warnings(const LoadedSettings& loaded) {
         out.push_back("unknown variable " + name + " in the environment" + did_you_mean(name));
     }
     auth_warnings(loaded, out);
+    access_warnings(loaded, out);
     redis_warnings(loaded, out);
     redis_connection_warnings(loaded, out);
     return out;

@@ -71,13 +71,17 @@ RouteId Api::match(std::string_view method, std::string_view path, bool* method_
 }
 
 Api::Api(cache::Cache& cache, const Authenticator& auth, ApiOptions options)
-    : cache_(cache), auth_(auth), options_(options), started_(std::chrono::system_clock::now()) {}
+    : cache_(cache), auth_(auth), options_(std::move(options)), started_(std::chrono::system_clock::now()) {
+    if (!options_.metrics_token.empty()) metrics_digest_ = detail::token_digest(options_.metrics_token.reveal());
+}
 
 Admission Api::admit(const Request& header) {
     Admission admission;
     admission.start = std::chrono::steady_clock::now();
     bool method_mismatch = false;
-    admission.route = match(header.method, header.path, &method_mismatch);
+    // HEAD is GET without the body, on every GET route (RFC 9110 9.3.2).
+    admission.route = match(header.method == "HEAD" ? std::string_view{"GET"} : std::string_view{header.method},
+                            header.path, &method_mismatch);
     if (admission.route == RouteId::not_found) {
         admission.refusal = method_mismatch ? detail_error(405, "Method Not Allowed") : detail_error(404, "Not Found");
     } else if (const auto& info = routes()[static_cast<std::size_t>(admission.route)]; info.role) {
@@ -111,6 +115,7 @@ boost::asio::awaitable<Response> Api::serve(Admission admission, Request request
         response = co_await dispatch(admission.route, request, admission.who ? &*admission.who : nullptr);
         http_stats_.count(admission.route, response.status, std::chrono::steady_clock::now() - admission.start);
     }
+    if (request.method == "HEAD") response.omit_body = true;
     co_return response;
 }
 
@@ -120,11 +125,13 @@ boost::asio::awaitable<Response> Api::handle(Request request) {
 }
 
 boost::asio::awaitable<Response> Api::dispatch(RouteId route, Request& request, const Principal* who) {
-    detail::Context ctx{cache_, options_, request, who, draining(), started_};
+    detail::Context ctx{cache_, options_, request, who, draining(), started_, &readiness_};
     switch (route) {
         case RouteId::livez: co_return json_response(200, R"({"status":"ok"})");
         case RouteId::readyz: co_return detail::readyz(ctx);
         case RouteId::metrics: {
+            // No role (Prometheus holds no JWT): METRICS_TOKEN, when set, is the credential.
+            if (auto refused = detail::metrics_refused(request, metrics_digest_)) co_return std::move(*refused);
             Response r = json_response(200, render_metrics(cache_, http_stats_, !draining() && cache_.backend().ready()));
             r.content_type = "text/plain; version=0.0.4; charset=utf-8";
             co_return r;

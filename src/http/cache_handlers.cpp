@@ -1,7 +1,9 @@
 // The cache API: one key (GET/PUT/DELETE /api/v1/cache/{key}), many keys
 // (POST /api/v1/batch/{get,set,delete}) and delete by pattern
 // (DELETE /api/v1/cache?pattern=...). Values are JSON documents; a GET returns
-// the stored document as it was written.
+// the stored document as it was written. A key (or a pattern's literal head)
+// outside API_KEY_PREFIXES or the token's key_prefixes is refused with 403
+// before the cache is asked (key_scope.cpp).
 #include "http/handlers.hpp"
 
 #include <yooni/cache/glob.hpp>
@@ -10,6 +12,9 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
+#include <openssl/evp.h>
+
+#include <cctype>
 #include <charconv>
 #include <unordered_set>
 
@@ -73,6 +78,10 @@ std::optional<std::string> path_key(Context& ctx, std::optional<Response>& error
     }
     if (auto bad = check_key(*decoded, ctx.options.max_key_bytes, {"path", "key"})) {
         error = std::move(bad);
+        return std::nullopt;
+    }
+    if (!key_allowed(*decoded, ctx.who, ctx.options)) {
+        error = key_outside_prefixes();
         return std::nullopt;
     }
     return decoded;
@@ -156,7 +165,8 @@ std::optional<json::value> parse_body(Context& ctx, std::optional<Response>& err
     return v;
 }
 
-// {"keys": ["k1", ...]} for batch get and delete.
+// {"keys": ["k1", ...]} for batch get and delete: valid keys, every one
+// within the allowed prefixes (else a 403 for the whole request).
 std::optional<std::vector<std::string>> parse_keys(Context& ctx, std::optional<Response>& error) {
     auto body = parse_body(ctx, error);
     if (!body) return std::nullopt;
@@ -189,19 +199,123 @@ std::optional<std::vector<std::string>> parse_keys(Context& ctx, std::optional<R
         }
         out.emplace_back(*s);
     }
+    if (!keys_allowed(out, ctx.who, ctx.options)) {
+        error = key_outside_prefixes();
+        return std::nullopt;
+    }
     return out;
+}
+
+// A weight (RFC 9110 12.4.2: "0" or "1" with up to three decimals) is zero.
+bool zero_weight(std::string_view params) {
+    // params: what follows the coding's ';', e.g. " q=0.5"
+    while (!params.empty()) {
+        auto semi = params.find(';');
+        std::string_view p = params.substr(0, semi);
+        params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
+        while (!p.empty() && (p.front() == ' ' || p.front() == '\t')) p.remove_prefix(1);
+        while (!p.empty() && (p.back() == ' ' || p.back() == '\t')) p.remove_suffix(1);
+        if (p.size() < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=') continue;
+        const std::string_view value = p.substr(2);
+        return value.starts_with('0') && value.find_first_not_of("0.") == std::string_view::npos;
+    }
+    return false;
 }
 
 }  // namespace
 
+std::string entity_tag(std::string_view stored) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(stored.data(), stored.size(), digest, &n, EVP_sha1(), nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string tag = "\"";
+    for (unsigned int i = 0; i < n; ++i) {
+        tag += kHex[digest[i] >> 4];
+        tag += kHex[digest[i] & 0x0f];
+    }
+    tag += '"';
+    return tag;
+}
+
+bool none_match_fails(std::string_view header, std::string_view etag) {
+    // RFC 9110 13.1.2: "*" matches any current representation; otherwise a
+    // list of entity tags compared weakly (W/ ignored).
+    std::size_t at = 0;
+    while (at < header.size()) {
+        while (at < header.size() && (header[at] == ' ' || header[at] == '\t' || header[at] == ',')) ++at;
+        if (at >= header.size()) break;
+        if (header[at] == '*') return true;
+        if (header.substr(at, 2) == "W/") at += 2;
+        if (at >= header.size() || header[at] != '"') return false;  // malformed: no match
+        const auto close = header.find('"', at + 1);
+        if (close == std::string_view::npos) return false;
+        if (header.substr(at, close - at + 1) == etag) return true;
+        at = close + 1;
+    }
+    return false;
+}
+
+bool accepts_gzip(std::string_view header) {
+    // RFC 9110 12.5.3: codings with optional weights; gzip (or x-gzip) with a
+    // weight above 0, or "*" above 0 when gzip is not named.
+    std::optional<bool> named;
+    std::optional<bool> star;
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        std::string_view item = header.substr(0, comma);
+        header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+        const auto semi = item.find(';');
+        std::string_view coding = item.substr(0, semi);
+        while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+        while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+        const bool positive = semi == std::string_view::npos || !zero_weight(item.substr(semi + 1));
+        std::string lower{coding};
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower == "gzip" || lower == "x-gzip") named = named.value_or(false) || positive;
+        else if (lower == "*") star = positive;
+    }
+    return named.value_or(star.value_or(false));
+}
+
+// GET and HEAD of one key. The answer carries a strong entity tag of the
+// stored bytes (the same on every backend and instance, and what Redis's
+// redis.sha1hex of the value gives); If-None-Match with it is answered 304.
+// A client that accepts gzip gets a value stored compressed as its gzip
+// member, not inflated here.
 boost::asio::awaitable<Response> cache_get(Context& ctx) {
     std::optional<Response> error;
     auto key = path_key(ctx, error);
     if (error) co_return std::move(*error);
-    auto value = co_await ctx.cache.get(std::move(*key), ctx.request.deadline);
+    auto stored = co_await ctx.cache.get_stored(std::move(*key), ctx.request.deadline);
+    if (!stored) co_return cache_error(ctx, stored.error());
+    if (!*stored) co_return detail_error(404, "Key not found");
+    const std::string etag = entity_tag(**stored);
+    auto representation_headers = [&etag](Response& r) {
+        r.headers.emplace_back("ETag", etag);
+        r.headers.emplace_back("Vary", "Accept-Encoding");
+        // Private (it needs a token), and to be revalidated before each use.
+        r.headers.emplace_back("Cache-Control", "private, no-cache");
+    };
+    if (!ctx.request.if_none_match.empty() && none_match_fails(ctx.request.if_none_match, etag)) {
+        Response r;
+        r.status = 304;
+        representation_headers(r);
+        co_return r;
+    }
+    if (accepts_gzip(ctx.request.accept_encoding)) {
+        if (auto member = ctx.cache.codec().gzip_member(**stored)) {
+            Response r = json_response(200, std::move(*member));
+            r.headers.emplace_back("Content-Encoding", "gzip");
+            representation_headers(r);
+            co_return r;
+        }
+    }
+    auto value = ctx.cache.decode_stored(**stored);
     if (!value) co_return cache_error(ctx, value.error());
-    if (!*value) co_return detail_error(404, "Key not found");
-    co_return json_response(200, std::move(**value));
+    Response r = json_response(200, std::move(*value));
+    representation_headers(r);
+    co_return r;
 }
 
 boost::asio::awaitable<Response> cache_put(Context& ctx) {
@@ -244,6 +358,7 @@ boost::asio::awaitable<Response> cache_delete_pattern(Context& ctx) {
                                    "Pattern should have 1 to " + std::to_string(cache::kMaxGlobPatternBytes) +
                                        " bytes of UTF-8",
                                    "null");
+    if (!pattern_allowed(*pattern, ctx.who, ctx.options)) co_return key_outside_prefixes();
     auto count = co_await ctx.cache.delete_pattern(*pattern, ctx.request.deadline);
     if (!count) co_return cache_error(ctx, count.error());
     json::object o;
@@ -361,6 +476,8 @@ boost::asio::awaitable<Response> batch_set(Context& ctx) {
         }
         batch.push_back({std::string{key->get_string()}, to_json_text(*value), ttl.value_or(ctx.options.default_ttl)});
     }
+    for (const auto& item : batch)
+        if (!key_allowed(item.key, ctx.who, ctx.options)) co_return key_outside_prefixes();
     const auto n = batch.size();
     auto stored = co_await ctx.cache.mset(std::move(batch), ctx.request.deadline);
     if (!stored) co_return cache_error(ctx, stored.error());

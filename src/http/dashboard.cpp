@@ -31,28 +31,10 @@ std::string_view content_type(std::string_view name) {
     return "application/octet-stream";
 }
 
-// FNV-1a over the bytes: the files change only with the binary.
-std::string entity_tag(std::string_view bytes) {
-    std::uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char c : bytes) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
-    return buf;
-}
-
 const EmbeddedFile* find_file(std::string_view name) {
     for (const auto& f : dashboard_files())
         if (f.name == name) return &f;
     return nullptr;
-}
-
-// If-None-Match holds the tag (alone, in a list, or as "*").
-bool tag_matches(std::string_view header, std::string_view tag) {
-    if (header.find('*') != std::string_view::npos) return true;
-    return header.find(tag) != std::string_view::npos;
 }
 
 }  // namespace
@@ -69,7 +51,7 @@ Response dashboard(Context& ctx) {
         r = detail_error(404, "Not Found");
     } else {
         const std::string tag = entity_tag(file->bytes);
-        if (tag_matches(ctx.request.if_none_match, tag)) {
+        if (none_match_fails(ctx.request.if_none_match, tag)) {
             r.status = 304;
         } else {
             r.body = std::string{file->bytes};

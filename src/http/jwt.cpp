@@ -48,8 +48,11 @@ public:
         case auth_errc::expired: return "token expired";
         case auth_errc::not_yet_valid: return "token not yet valid";
         case auth_errc::missing_claim: return "token claim missing or invalid";
-        case auth_errc::refresh_token: return "refresh token not accepted";
+        case auth_errc::wrong_token_kind: return "token kind not accepted";
         case auth_errc::unknown_token: return "unknown token";
+        case auth_errc::wrong_audience: return "token audience not accepted";
+        case auth_errc::wrong_issuer: return "token issuer not accepted";
+        case auth_errc::bad_key_prefixes: return "token key_prefixes claim invalid";
         }
         return "authentication error";
     }
@@ -306,11 +309,57 @@ const boost::json::string* non_empty_string(const boost::json::object& claims, s
     return (text && !text->empty()) ? text : nullptr;
 }
 
+// Only access tokens: a token kind, when stated, must be exactly "access".
+// The Python system accepted refresh tokens as access tokens; a key that also
+// signs password-reset or e-mail links must not make those bearer tokens here.
+bool access_kind(const boost::json::object& claims) {
+    for (std::string_view name : {"type", "token_type"}) {
+        const auto* kind = claims.if_contains(name);
+        if (!kind) continue;
+        const auto* text = kind->if_string();
+        if (!text || *text != "access") return false;
+    }
+    return true;
+}
+
+// RFC 7519 4.1.3: aud is one string or an array of strings; the token is for
+// us when one of them is exactly ours. An array holding anything but strings
+// is malformed and refused.
+bool names_audience(const boost::json::value* aud, std::string_view audience) {
+    if (!aud) return false;
+    if (const auto* text = aud->if_string()) return *text == audience;
+    const auto* list = aud->if_array();
+    if (!list) return false;
+    bool found = false;
+    for (const auto& entry : *list) {
+        const auto* text = entry.if_string();
+        if (!text) return false;
+        found = found || *text == audience;
+    }
+    return found;
+}
+
+// key_prefixes: an array of non-empty strings; nullopt in `out` when absent.
+bool read_key_prefixes(const boost::json::object& claims, std::optional<std::vector<std::string>>& out) {
+    const auto* claim = claims.if_contains("key_prefixes");
+    if (!claim) return true;
+    const auto* list = claim->if_array();
+    if (!list) return false;
+    std::vector<std::string> prefixes;
+    prefixes.reserve(list->size());
+    for (const auto& entry : *list) {
+        const auto* text = entry.if_string();
+        if (!text || text->empty()) return false;
+        prefixes.emplace_back(text->data(), text->size());
+    }
+    out = std::move(prefixes);
+    return true;
+}
+
 // Claims are read only after the signature has been checked.
 result<Principal> check_claims(const boost::json::object& claims, const JwtOptions& options,
                                std::chrono::system_clock::time_point now) {
-    if (const auto* type = claims.if_contains("type"); type && type->is_string() && type->get_string() == "refresh")
-        return auth_errc::refresh_token;  // the Python system accepted these as access tokens
+    if (!access_kind(claims)) return auth_errc::wrong_token_kind;
 
     const std::int64_t now_s = std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
     const std::int64_t leeway = std::max<std::int64_t>(options.leeway.count(), 0);
@@ -329,10 +378,20 @@ result<Principal> check_claims(const boost::json::object& claims, const JwtOptio
         if (when->ceil > saturating_add(now_s, leeway)) return auth_errc::not_yet_valid;
     }
 
+    if (!options.issuer.empty()) {
+        const auto* iss = claims.if_contains("iss");
+        const auto* text = iss ? iss->if_string() : nullptr;
+        if (!text || *text != options.issuer) return auth_errc::wrong_issuer;
+    }
+    if (!options.audience.empty() && !names_audience(claims.if_contains("aud"), options.audience))
+        return auth_errc::wrong_audience;
+
     const auto* sub = non_empty_string(claims, "sub");
     if (!sub || !non_empty_string(claims, "jti")) return auth_errc::missing_claim;
+    std::optional<std::vector<std::string>> key_prefixes;
+    if (!read_key_prefixes(claims, key_prefixes)) return auth_errc::bad_key_prefixes;
     const std::string_view subject{sub->data(), sub->size()};
-    return Principal{std::string{subject}, derive_role(claims, subject, options), false};
+    return Principal{std::string{subject}, derive_role(claims, subject, options), false, std::move(key_prefixes)};
 }
 
 }  // namespace
@@ -425,7 +484,7 @@ result<Principal> verify_jwt(std::string_view token, const JwtOptions& options,
 }
 
 std::string mint_jwt(std::string_view secret, std::string_view subject, Role role, std::chrono::seconds ttl,
-                     std::chrono::system_clock::time_point now) {
+                     std::chrono::system_clock::time_point now, std::string_view audience, std::string_view issuer) {
     std::array<unsigned char, 16> random{};
     if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1)
         throw std::runtime_error("RAND_bytes failed");  // a predictable jti is worse than no token
@@ -443,6 +502,8 @@ std::string mint_jwt(std::string_view secret, std::string_view subject, Role rol
     claims["iat"] = iat;
     claims["exp"] = saturating_add(iat, ttl.count());
     claims["roles"] = boost::json::array{role_name(role)};
+    if (!issuer.empty()) claims["iss"] = issuer;
+    if (!audience.empty()) claims["aud"] = audience;
 
     std::string token = base64url_encode(kMintHeader);
     token += '.';

@@ -1,12 +1,60 @@
 // /metrics in the Prometheus text format (0.0.4): names yooni_cache_*, base
 // units (seconds, bytes), counters ending in _total, sub-millisecond buckets.
+// With METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>` reads it.
 #include <yooni/http/api.hpp>
 
+#include "http/handlers.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 namespace yooni::http {
+
+namespace detail {
+
+TokenDigest token_digest(std::string_view token) {
+    TokenDigest digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(token.data(), token.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+        length != digest.size())
+        throw std::runtime_error("SHA-256 failed");
+    return digest;
+}
+
+std::optional<Response> metrics_refused(const Request& request, const std::optional<TokenDigest>& expected) {
+    if (!expected) return std::nullopt;
+    auto refuse = [](std::string_view detail) {
+        Response r = detail_error(401, detail);
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+    };
+    if (request.authorization.empty()) return refuse("Not authenticated");
+    // One header, "Bearer" in any case, one or more spaces, the token (as the API's auth reads it).
+    std::string_view value = request.authorization.size() == 1 ? std::string_view{request.authorization.front()} : "";
+    auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
+    while (!value.empty() && is_ows(value.front())) value.remove_prefix(1);
+    while (!value.empty() && is_ows(value.back())) value.remove_suffix(1);
+    const auto space = value.find(' ');
+    std::string_view scheme = value.substr(0, space);
+    std::string_view token = space == std::string_view::npos ? std::string_view{} : value.substr(space);
+    token.remove_prefix(std::min(token.find_first_not_of(' '), token.size()));
+    const bool bearer = scheme.size() == 6 && std::equal(scheme.begin(), scheme.end(), "bearer", [](char a, char b) {
+                            return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+                        });
+    // Compared as digests: equal lengths whatever was sent, and CRYPTO_memcmp
+    // takes the same time wherever they differ.
+    const auto sent = token_digest(token);
+    const bool match = CRYPTO_memcmp(sent.data(), expected->data(), sent.size()) == 0;
+    if (!bearer || token.empty() || !match) return refuse("인증 정보를 확인할 수 없습니다");
+    return std::nullopt;
+}
+
+}  // namespace detail
 
 namespace {
 

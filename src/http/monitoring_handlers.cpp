@@ -4,6 +4,7 @@
 #include "http/handlers.hpp"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <ctime>
 
@@ -30,6 +31,13 @@ Response cache_error(Context& ctx, const boost::system::error_code& ec) {
     if (ec == make_error_code(cache::errc::timeout)) return detail_error(504, "Cache backend timed out");
     if (ec == make_error_code(cache::errc::decode_error))
         return detail_error(500, "Stored value could not be decoded (corrupt data)");
+    // Not corrupt, but more than the service ever stores: most likely a
+    // compressed value another writer left, which would inflate on every read
+    // (the codec stops at the limit).
+    if (ec == make_error_code(cache::errc::decoded_too_large))
+        return detail_error(500, "Stored value decodes to more than " +
+                                     std::to_string(ctx.cache.codec().options().max_decoded_bytes) +
+                                     " bytes, the largest value this service stores (HTTP_MAX_BODY_BYTES): not served");
     if (ec == make_error_code(cache::errc::too_large)) return detail_error(413, "Value too large for the cache");
     if (ec == make_error_code(cache::errc::over_budget))
         return detail_error(413, "The values asked for exceed HTTP_MAX_RESPONSE_BYTES (" +
@@ -40,15 +48,25 @@ Response cache_error(Context& ctx, const boost::system::error_code& ec) {
 }
 
 Response readyz(Context& ctx) {
-    if (ctx.draining) return detail_error(503, "Shutting down");
-    if (!ctx.cache.backend().ready()) {
-        const auto last = cache::last_error_of(ctx.cache.backend().status());
-        return detail_error(503, "Cache backend not ready" + (last.empty() ? std::string{} : ": " + last));
+    // A public route says ready or not and nothing else: the backend's kind,
+    // hosts, ports and errors are for the log and for
+    // /api/v1/monitoring/health/detailed (role read).
+    const bool ready = !ctx.draining && ctx.cache.backend().ready();
+    std::string why;
+    if (!ready) {
+        why = ctx.draining ? std::string{"shutting down"} : cache::last_error_of(ctx.cache.backend().status());
+        if (why.empty()) why = "backend not ready";
     }
-    boost::json::object o;
-    o["status"] = "ready";
-    o["backend"] = ctx.cache.backend().kind();
-    return json_response(200, to_json_text(o));
+    const int was = ctx.readiness ? ctx.readiness->exchange(ready ? 1 : 0, std::memory_order_relaxed) : -1;
+    if (was != (ready ? 1 : 0)) {
+        // Logged when the answer changes (and on the first probe); per probe at debug.
+        if (ready) spdlog::info("http.readyz ready=true backend={}", ctx.cache.backend().kind());
+        else spdlog::warn("http.readyz ready=false backend={} reason={}", ctx.cache.backend().kind(), why);
+    } else if (!ready) {
+        spdlog::debug("http.readyz ready=false reason={}", why);
+    }
+    if (!ready) return json_response(503, R"({"status":"not ready"})");
+    return json_response(200, R"({"status":"ready"})");
 }
 
 Response monitoring_stats(Context& ctx) {

@@ -198,6 +198,11 @@ bhttp::response<bhttp::string_body> to_beast(Response out, unsigned version, boo
     res.set(bhttp::field::cache_control, "no-store");
     for (auto& [name, value] : out.headers) res.set(name, value);
     res.keep_alive(keep_alive);
+    if (out.omit_body) {
+        // HEAD: the length GET would send, and no body (RFC 9110 9.3.2).
+        res.content_length(out.body.size());
+        return res;
+    }
     res.body() = std::move(out.body);
     res.prepare_payload();
     return res;
@@ -215,6 +220,7 @@ Request request_from_header(const RequestParser::value_type& h) {
         if (field.name() == bhttp::field::authorization) req.authorization.emplace_back(field.value());
     req.content_type = std::string{h[bhttp::field::content_type]};
     req.if_none_match = std::string{h[bhttp::field::if_none_match]};
+    req.accept_encoding = std::string{h[bhttp::field::accept_encoding]};
     return req;
 }
 
@@ -301,6 +307,7 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
         Request req = request_from_header(parser.get());
         Admission admission = impl->api.admit(req);
         if (admission.refusal) {
+            if (req.method == "HEAD") admission.refusal->omit_body = true;
             const bool again = parser.is_done() && parser.get().keep_alive() &&
                                !impl->draining.load(std::memory_order_relaxed);
             auto res = to_beast(std::move(*admission.refusal), parser.get().version(), again);

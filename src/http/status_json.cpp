@@ -83,6 +83,7 @@ json::object render(const redis::ClusterStatus& s) {
                    {"connections", s.connections},
                    {"last_error", s.last_error},
                    {"uncovered_slots", s.uncovered_slots}};
+    o["masters_without_replica"] = strings(s.masters_without_replica);
     if (const auto& h = s.health)
         o["cluster_health"] = json::object{{"state", h->state},
                                            {"slots_assigned", h->slots_assigned},
@@ -213,9 +214,21 @@ json::object cluster_info_json(const std::optional<redis::ClusterInfo>& info) {
         if (status.keys) item["keys"] = *status.keys;
         if (status.used_memory_bytes) item["used_memory_bytes"] = *status.used_memory_bytes;
         if (status.ops_per_sec) item["ops_per_sec"] = *status.ops_per_sec;
+        if (status.not_asked) item["not_asked"] = *status.not_asked;
         list.emplace_back(std::move(item));
     }
     out["nodes"] = std::move(list);
+    // What an operator should know before the next failure.
+    json::array warnings;
+    std::vector<redis::ClusterNodeInfo> nodes;
+    for (const auto& status : info->nodes) nodes.push_back(status.node);
+    for (const auto& address : redis::masters_without_replica(nodes))
+        warnings.emplace_back("master " + address + " has no replica: while it is down its slots (and, with "
+                              "cluster-require-full-coverage yes, every key) are refused");
+    for (const auto& status : info->nodes)
+        if (status.not_asked && !status.node.is_fail)
+            warnings.emplace_back("node " + status.node.address + " did not answer: " + *status.not_asked);
+    out["warnings"] = std::move(warnings);
     return out;
 }
 

@@ -211,6 +211,10 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                         case ErrorKind::clusterdown:
                             impl->clusterdown.fetch_add(1, std::memory_order_relaxed);
                             impl->request_refresh();
+                            // A failover ends a CLUSTERDOWN within a second or
+                            // two; a failed master without a replica does not:
+                            // say so now rather than at the deadline.
+                            if (impl->hopeless.load()) co_return make_error_code(errc::cluster_down);
                             next.push_back(i);
                             wait = true;
                             break;

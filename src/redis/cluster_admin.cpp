@@ -7,8 +7,13 @@
 #include <yooni/redis/server_info.hpp>
 #include <yooni/resp/encoder.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -98,56 +103,146 @@ awaitable<result<std::size_t>> Cluster::delete_matching(std::string pattern, Dea
     co_return deleted;
 }
 
+namespace {
+
+using Answer = result<std::vector<OwnedReply>>;
+
+// Answers of several nodes asked at once; completed on the caller's executor.
+struct Gather {
+    std::vector<std::optional<Answer>> answers;
+    std::size_t outstanding = 0;
+    bool succeeded = false;  // one answer without an error reply arrived
+    asio::steady_timer wake;
+    Gather(asio::any_io_executor ex, std::size_t n) : answers(n), outstanding(n), wake(ex) {
+        wake.expires_at(std::chrono::steady_clock::time_point::max());
+    }
+};
+
+bool good(const Answer& a) {
+    if (!a) return false;
+    for (const auto& r : *a)
+        if (r->is_error()) return false;
+    return true;
+}
+
+awaitable<Answer> ask_one(std::shared_ptr<Connection> conn, std::string payload, std::size_t count, Deadline deadline) {
+    co_return co_await conn->execute(std::move(payload), count, deadline);
+}
+
+// Sends `payload` (`count` commands) to every node at once, each with its own
+// deadline, so a node that hangs costs only its own share. Returns when all
+// have answered or, with `first_good`, as soon as one answered without an error
+// (the others finish in the background, by their deadline).
+awaitable<std::shared_ptr<Gather>> ask_nodes(Cluster::Impl* impl, const std::vector<NodeAddress>& nodes,
+                                             const std::string& payload, std::size_t count, Deadline deadline,
+                                             bool first_good) {
+    auto ex = co_await asio::this_coro::executor;
+    auto gather = std::make_shared<Gather>(ex, nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        auto conn = impl->link(ex, nodes[i], false);
+        asio::co_spawn(ex, ask_one(std::move(conn), payload, count, deadline),
+                       [gather, i](std::exception_ptr e, Answer a) {
+                           gather->answers[i] = e ? Answer{make_error_code(errc::closed)} : std::move(a);
+                           gather->succeeded = gather->succeeded || good(*gather->answers[i]);
+                           --gather->outstanding;
+                           gather->wake.cancel();
+                       });
+    }
+    while (gather->outstanding > 0 && !(first_good && gather->succeeded)) {
+        auto [ec] = co_await gather->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)ec;
+    }
+    co_return gather;
+}
+
+std::string why_not(const std::optional<Answer>& a) {
+    if (!a) return "no answer before the deadline";
+    if (!*a) return a->error() == make_error_code(errc::timeout) ? "no answer before the deadline" : a->error().message();
+    for (const auto& r : **a)
+        if (r->is_error()) return "answered an error: " + std::string{r->error_message().substr(0, 120)};
+    return {};
+}
+
+}  // namespace
+
 awaitable<result<std::optional<ClusterInfo>>> Cluster::cluster_info(Deadline deadline) {
     Impl* impl = impl_.get();
     auto map = co_await usable_map(impl, deadline);
     std::vector<NodeAddress> candidates;
-    if (map) candidates = map->masters();
-    for (const auto& s : impl->options.seeds) candidates.push_back(s);
-    auto ex = co_await asio::this_coro::executor;
-    for (const auto& node : candidates) {
-        auto conn = impl->link(ex, node, false);
-        std::string payload;
-        resp::append_command(payload, {"CLUSTER", "INFO"});
-        resp::append_command(payload, {"CLUSTER", "NODES"});
-        auto replies = co_await conn->execute(std::move(payload), 2, deadline);
-        if (!replies || (*replies)[0]->is_error() || (*replies)[1]->is_error()) continue;
-        auto info_text = (*replies)[0]->as_string();
-        auto nodes_text = (*replies)[1]->as_string();
+    auto add = [&candidates](const NodeAddress& a) {
+        if (std::find(candidates.begin(), candidates.end(), a) == candidates.end()) candidates.push_back(a);
+    };
+    if (map)
+        for (const auto& m : map->masters()) add(m);
+    for (const auto& s : impl->options.seeds) add(s);
+
+    // The cluster's own view from whichever node answers first: one master
+    // that hangs must not take the whole deadline (operators open this page
+    // exactly then).
+    std::string both;
+    resp::append_command(both, {"CLUSTER", "INFO"});
+    resp::append_command(both, {"CLUSTER", "NODES"});
+    auto asked = co_await ask_nodes(impl, candidates, both, 2, deadline, true);
+    std::optional<ClusterInfo> doc;
+    for (auto& a : asked->answers) {
+        if (!a || !good(*a)) continue;
+        auto info_text = (**a)[0]->as_string();
+        auto nodes_text = (**a)[1]->as_string();
         if (!info_text || !nodes_text) continue;
         auto info = parse_cluster_info(*info_text);
         auto nodes = parse_cluster_nodes(*nodes_text);
         if (!info || !nodes) continue;
-        ClusterInfo doc;
-        doc.info = std::move(*info);
-        for (auto& n : *nodes) doc.nodes.push_back(ClusterNodeStatus{std::move(n), {}, {}, {}, {}});
+        doc.emplace();
+        doc->info = std::move(*info);
+        for (auto& n : *nodes) doc->nodes.push_back(ClusterNodeStatus{std::move(n), {}, {}, {}, {}, {}});
+        break;
+    }
+    if (!doc) co_return make_error_code(std::chrono::steady_clock::now() >= deadline ? errc::timeout : errc::no_node);
 
-        // Per node: role, keys, used memory and ops/s from its own INFO.
-        std::vector<std::pair<std::size_t, NodeAddress>> asks;
-        for (std::size_t i = 0; i < doc.nodes.size(); ++i) {
-            const auto& n = doc.nodes[i].node;
-            if (n.is_fail || n.address.empty()) continue;
-            if (auto addr = NodeAddress::parse(n.address); addr && addr->port != 0) asks.emplace_back(i, *addr);
+    // Every node at once: its role, keys, memory and ops/s from its own INFO,
+    // and the slots it is moving from its own CLUSTER NODES line (a node shows
+    // the MIGRATING/IMPORTING markers only in its own line). Half a second each.
+    std::vector<std::size_t> which;
+    std::vector<NodeAddress> addresses;
+    for (std::size_t i = 0; i < doc->nodes.size(); ++i) {
+        const auto& n = doc->nodes[i].node;
+        if (n.is_fail || n.address.empty()) {
+            doc->nodes[i].not_asked = n.is_fail ? "flagged fail by the cluster" : "no address known";
+            continue;
         }
-        for (const auto& [i, addr] : asks) {
-            auto c = impl->link(ex, addr, false);
-            std::string info_cmd;
-            resp::append_command(info_cmd, {"INFO"});
-            auto got = co_await c->execute_one(std::move(info_cmd), std::min(deadline, std::chrono::steady_clock::now() +
-                                                                                            std::chrono::milliseconds(500)));
-            if (!got || (*got)->is_error()) continue;
-            auto text = (*got)->as_string();
-            if (!text) continue;
+        if (auto addr = NodeAddress::parse(n.address); addr && addr->port != 0) {
+            which.push_back(i);
+            addresses.push_back(*addr);
+        }
+    }
+    std::string per_node;
+    resp::append_command(per_node, {"INFO"});
+    resp::append_command(per_node, {"CLUSTER", "NODES"});
+    const auto each = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(500));
+    auto details = co_await ask_nodes(impl, addresses, per_node, 2, each, false);
+    for (std::size_t k = 0; k < which.size(); ++k) {
+        auto& o = doc->nodes[which[k]];
+        const auto& a = details->answers[k];
+        if (!a || !good(*a)) {
+            o.not_asked = why_not(a);
+            continue;
+        }
+        if (auto text = (**a)[0]->as_string()) {
             const auto parsed = ServerInfo::parse(*text);
-            auto& o = doc.nodes[i];
             if (auto role = parsed.role()) o.role = std::string{*role};
             o.keys = static_cast<std::int64_t>(parsed.total_keys());
             o.used_memory_bytes = parsed.used_memory_bytes();
             o.ops_per_sec = parsed.instantaneous_ops_per_sec();
         }
-        co_return std::optional<ClusterInfo>{std::move(doc)};
+        if (auto text = (**a)[1]->as_string())
+            if (auto own = parse_cluster_nodes(*text))
+                for (auto& line : *own)
+                    if (line.is_myself && line.id == o.node.id) {
+                        o.node.migrating = std::move(line.migrating);
+                        o.node.importing = std::move(line.importing);
+                    }
     }
-    co_return make_error_code(errc::no_node);
+    co_return doc;
 }
 
 ClientStatus Cluster::status() const {
@@ -168,6 +263,7 @@ ClientStatus Cluster::status() const {
     {
         std::lock_guard lock{impl_->error_mutex};
         health = impl_->health;
+        o.masters_without_replica = impl_->without_replica_shared;
     }
     if (health.known)
         o.health = ClusterHealth{health.state,        health.slots_assigned, health.slots_ok, health.slots_pfail,

@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace yooni::redis {
 
@@ -59,6 +60,11 @@ struct Cluster::Impl {
         std::int64_t known_nodes = 0, size = 0;
     };
     Health health;                                 // guarded by error_mutex
+    std::string health_problem;                    // guarded by error_mutex: why cluster_state is not ok
+    std::vector<std::string> without_replica_shared;  // guarded by error_mutex: masters with no replica
+    std::vector<std::string> without_replica;      // control thread only: the last list logged
+    std::atomic<bool> state_fail{false};           // cluster_state is known and not ok: not ready
+    std::atomic<bool> hopeless{false};             // ... and a failed master has no replica: CLUSTERDOWN fails fast
     std::chrono::steady_clock::time_point last_health{};  // control thread only
 
     // Counters.

@@ -173,4 +173,16 @@ boost::system::result<std::map<std::string, std::string>, ParseError> parse_clus
     return info;
 }
 
+std::vector<std::string> masters_without_replica(const std::vector<ClusterNodeInfo>& nodes) {
+    std::vector<std::string> out;
+    for (const auto& m : nodes) {
+        if (!m.is_master || m.slot_count == 0) continue;
+        const bool covered = std::any_of(nodes.begin(), nodes.end(), [&m](const ClusterNodeInfo& r) {
+            return r.is_replica && !r.is_fail && r.master_id && *r.master_id == m.id;
+        });
+        if (!covered) out.push_back(m.address);
+    }
+    return out;
+}
+
 }  // namespace yooni::redis

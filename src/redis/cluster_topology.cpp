@@ -162,6 +162,12 @@ std::int64_t info_number(const std::map<std::string, std::string>& info, const c
     return ec == std::errc{} && ptr == end ? value : 0;
 }
 
+std::string join_addresses(const std::vector<std::string>& list) {
+    std::string out;
+    for (const auto& a : list) out += (out.empty() ? "" : ",") + a;
+    return out;
+}
+
 // CLUSTER INFO of the node the map came from, for /metrics (cluster_state,
 // slots ok/pfail/fail). At most once a second: a MOVED storm asks for many
 // refreshes and this is only for monitoring. A short deadline: the map is
@@ -174,12 +180,15 @@ awaitable<void> read_health(Cluster::Impl* impl, NodeAddress node) {
     auto conn = impl->control_link(node);
     std::string payload;
     resp::append_command(payload, {"CLUSTER", "INFO"});
+    resp::append_command(payload, {"CLUSTER", "NODES"});
     const auto budget = std::min<std::chrono::milliseconds>(impl->options.connection.connect_timeout,
                                                             std::chrono::milliseconds(1000));
-    auto reply = co_await conn->execute_one(std::move(payload), now + budget);
+    auto replies = co_await conn->execute(std::move(payload), 2, now + budget);
     Cluster::Impl::Health health;
-    if (reply && !(*reply)->is_error()) {
-        if (auto text = (*reply)->as_string()) {
+    std::vector<std::string> without_replica;
+    std::string hopeless;  // why no failover can end a cluster_state:fail
+    if (replies && !(*replies)[0]->is_error()) {
+        if (auto text = (*replies)[0]->as_string()) {
             if (auto info = parse_cluster_info(*text); info && info->contains("cluster_state")) {
                 health.known = true;
                 health.state = info->at("cluster_state").substr(0, 16);
@@ -192,7 +201,32 @@ awaitable<void> read_health(Cluster::Impl* impl, NodeAddress node) {
             }
         }
     }
+    if (replies && !(*replies)[1]->is_error())
+        if (auto text = (*replies)[1]->as_string())
+            if (auto nodes = parse_cluster_nodes(*text)) {
+                without_replica = masters_without_replica(*nodes);
+                if (health.known && health.state != "ok")
+                    for (const auto& n : *nodes)
+                        if (n.is_master && n.is_fail && n.slot_count > 0 &&
+                            std::find(without_replica.begin(), without_replica.end(), n.address) != without_replica.end())
+                            hopeless += (hopeless.empty() ? "" : ", ") + n.address;
+            }
+    if (without_replica != impl->without_replica) {
+        if (!without_replica.empty())
+            spdlog::warn("cluster.masters_without_replica masters={} (while one of them is down, the cluster refuses "
+                         "every key until it returns)",
+                         join_addresses(without_replica));
+        impl->without_replica = without_replica;
+    }
+    impl->state_fail.store(health.known && health.state != "ok");
+    impl->hopeless.store(!hopeless.empty());
     std::lock_guard lock{impl->error_mutex};
+    impl->health_problem = !health.known || health.state == "ok"
+                               ? std::string{}
+                               : "cluster_state:" + health.state + " reported by " + node.to_string() +
+                                     (hopeless.empty() ? std::string{" (a failover may be under way)"}
+                                                       : "; failed master without a replica: " + hopeless);
+    impl->without_replica_shared = std::move(without_replica);
     impl->health = std::move(health);
 }
 
@@ -301,6 +335,9 @@ awaitable<void> refresh_task(Cluster::Impl* impl) {
         } else {
             std::lock_guard lock{impl->error_mutex};
             impl->health = {};  // no node answered: the cluster's state is unknown, not the last one seen
+            impl->health_problem.clear();
+            impl->state_fail.store(false);
+            impl->hopeless.store(false);
         }
         if (!impl->refresh_again || impl->stopping.load()) break;
         impl->refresh_again = false;
@@ -312,7 +349,7 @@ awaitable<void> refresh_task(Cluster::Impl* impl) {
 awaitable<void> periodic_refresh(Cluster::Impl* impl) {
     while (!impl->stopping.load()) {
         // Without a usable map, look again soon; with one, at the configured pace.
-        const auto wait = impl->coverage_ok.load() ? impl->options.refresh_interval
+        const auto wait = impl->coverage_ok.load() && !impl->state_fail.load() ? impl->options.refresh_interval
                                                    : std::min(impl->options.refresh_interval, std::chrono::milliseconds(1000));
         co_await pause_until(std::chrono::steady_clock::now() + wait);
         if (impl->stopping.load()) co_return;
@@ -381,11 +418,15 @@ bool Cluster::refresh_now(std::chrono::milliseconds timeout) {
 
 std::shared_ptr<const SlotMap> Cluster::slot_map() const { return impl_->snapshot(); }
 
-bool Cluster::ready() const { return impl_->coverage_ok.load() && impl_->snapshot() != nullptr; }
+// Ready when every slot has a master and the cluster itself says it serves
+// (cluster_state:ok): in cluster_state:fail every node refuses every key.
+bool Cluster::ready() const {
+    return impl_->coverage_ok.load() && !impl_->state_fail.load() && impl_->snapshot() != nullptr;
+}
 
 std::string Cluster::last_error() const {
     std::lock_guard lock{impl_->error_mutex};
-    return impl_->last_error;
+    return impl_->last_error.empty() ? impl_->health_problem : impl_->last_error;
 }
 
 ClusterStats Cluster::stats() const {

@@ -62,6 +62,7 @@ public:
             case errc::redirect_loop: return "too many cluster redirections for one command";
             case errc::server_error: return "Redis answered with an error";
             case errc::not_replicated: return "the write was not confirmed by enough replicas in time";
+            case errc::cluster_down: return "the cluster refuses every key (CLUSTERDOWN) and a failed master has no replica";
         }
         return "unknown Redis error";
     }
@@ -110,6 +111,7 @@ struct Connection::Impl {
     asio::steady_timer setup_deadline;
     asio::steady_timer wake;          // the writer sleeps on it while nothing may be written
     std::chrono::steady_clock::time_point next_attempt{};
+    bool refused_setup = false;  // the last attempt was refused by the server (AUTH, SELECT ...), not unreachable
     std::chrono::milliseconds backoff{0};
     std::minstd_rand rng{std::random_device{}()};
     std::string last_error;  // of the last failed connect attempt
@@ -348,6 +350,7 @@ void Connection::Impl::setup_done(const Completion& c) {
     if (c.error) {  // its deadline, or the link broke
         if (c.error == make_error_code(errc::timeout)) {
             last_error = "no answer to the connection set-up before REDIS_CONNECT_TIMEOUT";
+            refused_setup = false;
             spdlog::warn("redis.setup_timeout node={}:{}", o.host, o.port);
             teardown(make_error_code(errc::connect_failed), true);
         }
@@ -359,17 +362,18 @@ void Connection::Impl::setup_done(const Completion& c) {
         // CLIENT SETNAME (always last) may be renamed away on managed services: not fatal.
         const bool setname = !o.client_name.empty() && i + 1 == c.replies.size();
         if (setname) continue;
-        std::string why{reply->error_message().substr(0, 160)};
-        // Once per cause on this link, not at every reconnect attempt (a
-        // wrong password is retried with backoff for as long as it is wrong).
-        if (why != last_error)
-            spdlog::error("redis.setup_refused node={}:{} reply={}", o.host, o.port,
-                          std::string{reply->error_message().substr(0, 120)});
-        last_error = std::move(why);
+        // One line per new reason: a wrong password retried every second
+        // would otherwise repeat it for as long as it stays wrong.
+        const std::string why{reply->error_message().substr(0, 160)};
+        if (why != last_error || !refused_setup)
+            spdlog::error("redis.setup_refused node={}:{} reply={}", o.host, o.port, why.substr(0, 120));
+        last_error = why;
+        refused_setup = true;
         teardown(make_error_code(errc::auth_failed), true);
         return;
     }
     mux.open();
+    refused_setup = false;
     state = State::ready;
     backoff = std::chrono::milliseconds{0};
     last_error.clear();
@@ -387,6 +391,7 @@ awaitable<void> connect_and_run(Connection::Impl* impl, std::uint64_t gen) {
     if (impl->generation != gen) co_return;
     if (ec) {
         impl->last_error = ec.message();
+        impl->refused_setup = false;
         spdlog::warn("redis.connect_failed node={}:{} error={}", o.host, o.port, ec.message());
         impl->teardown(make_error_code(errc::connect_failed), true);
         co_return;
@@ -467,7 +472,8 @@ struct Initiate {
         if (count == 0) return refuse(errc::server_error);
         if (impl->mux.pending() >= o.max_pending) return refuse(errc::queue_full);
         if (impl->state == Connection::Impl::State::idle) {
-            if (std::chrono::steady_clock::now() < impl->next_attempt) return refuse(errc::backing_off);
+            if (std::chrono::steady_clock::now() < impl->next_attempt)
+                return refuse(impl->refused_setup ? errc::auth_failed : errc::backing_off);
             impl->state = Connection::Impl::State::connecting;
             spawn_loop(impl, impl->generation, "connect", connect_and_run(impl, impl->generation));
         }

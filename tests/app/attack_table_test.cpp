@@ -269,6 +269,17 @@ std::vector<Attack> attack_table() {
                                                            std::to_string(now + 3600) + R"(,"exp":)" +
                                                            std::to_string(now + 7200) + "}"))},
         {"refresh_token", bearer_of(craft(kHeader, claims(now, R"(,"type":"refresh")")))},
+        // Token kinds other than access (issue 11): compared exactly, strings only.
+        {"type_Refresh", bearer_of(craft(kHeader, claims(now, R"(,"type":"Refresh")")))},
+        {"type_password_reset", bearer_of(craft(kHeader, claims(now, R"(,"type":"password_reset")")))},
+        {"type_array_refresh", bearer_of(craft(kHeader, claims(now, R"(,"type":["refresh"])")))},
+        {"type_access_with_a_space", bearer_of(craft(kHeader, claims(now, R"(,"type":"access ")")))},
+        {"type_null", bearer_of(craft(kHeader, claims(now, R"(,"type":null)")))},
+        {"token_type_refresh", bearer_of(craft(kHeader, claims(now, R"(,"token_type":"refresh")")))},
+        {"token_type_refresh_type_access",
+         bearer_of(craft(kHeader, claims(now, R"(,"type":"access","token_type":"refresh")")))},
+        {"key_prefixes_not_a_list", bearer_of(craft(kHeader, claims(now, R"(,"key_prefixes":"attack")")))},
+        {"key_prefixes_with_an_empty_prefix", bearer_of(craft(kHeader, claims(now, R"(,"key_prefixes":[""])")))},
         {"sub_missing", bearer_of(craft(kHeader, R"({"jti":"j","roles":["admin"],"exp":)" + std::to_string(now + 3600) + "}"))},
         {"sub_empty", bearer_of(craft(kHeader, R"({"sub":"","jti":"j","roles":["admin"],"exp":)" +
                                                    std::to_string(now + 3600) + "}"))},
@@ -470,7 +481,7 @@ TEST_F(AttackTable, HeaderOf64KiBIs431OrAClosedConnection) {
 
 std::string role_jwt(const std::string& roles_json) {
     const auto now = now_seconds();
-    if (roles_json.empty())  // no role claim: AUTH_DEFAULT_ROLE (write)
+    if (roles_json.empty())  // no role claim: AUTH_DEFAULT_ROLE (read)
         return craft(kHeader, R"({"sub":"plain-user","jti":"j-plain","iat":)" + std::to_string(now) + R"(,"exp":)" +
                                   std::to_string(now + 3600) + "}");
     return craft(kHeader, claims(now, "", roles_json));
@@ -479,6 +490,7 @@ std::string role_jwt(const std::string& roles_json) {
 TEST_F(AttackTable, ReadOnlyTokensOnWriteAndAdminRoutesAre403) {
     const std::vector<std::pair<std::string, std::string>> readers{
         {"static reader", kStaticReader}, {"jwt roles [read]", role_jwt(R"(["read"])")},
+        {"jwt without roles (default read)", role_jwt("")},
         {"jwt scope cache:read", [] {
              const auto now = now_seconds();
              return craft(kHeader, R"({"sub":"scoped","jti":"j-scope","iat":)" + std::to_string(now) + R"(,"exp":)" +
@@ -494,7 +506,7 @@ TEST_F(AttackTable, ReadOnlyTokensOnWriteAndAdminRoutesAre403) {
             ++checked;
         }
     }
-    EXPECT_GE(checked, 3u * 6);
+    EXPECT_GE(checked, 4u * 6);
     expect_sentinel_intact();
 }
 
@@ -502,7 +514,11 @@ TEST_F(AttackTable, NonAdminTokensOnAdminRoutesAre403) {
     const std::vector<std::pair<std::string, std::string>> writers{
         {"static writer", kStaticWriter},
         {"jwt roles [write]", role_jwt(R"(["write"])")},
-        {"jwt without roles (default write)", role_jwt("")}};
+        {"jwt scope cache:write", [] {
+             const auto now = now_seconds();
+             return craft(kHeader, R"({"sub":"scoped","jti":"j-scope-w","iat":)" + std::to_string(now) + R"(,"exp":)" +
+                                       std::to_string(now + 3600) + R"(,"scope":"cache:write"})");
+         }()}};
     std::size_t checked = 0;
     for (const auto& route : protected_routes(kSentinelKey)) {
         if (*route.info.role != Role::admin) continue;
@@ -539,6 +555,8 @@ TEST_F(AttackTable, AdminTokensPassOnEveryRoute) {
         {"header without typ", craft(R"({"alg":"HS256"})", claims(now))},
         {"nbf in the past", craft(kHeader, claims(now, R"(,"nbf":)" + std::to_string(now - 60)))},
         {"type access", craft(kHeader, claims(now, R"(,"type":"access")"))},
+        {"token_type access", craft(kHeader, claims(now, R"(,"token_type":"access")"))},
+        {"key_prefixes narrowing", craft(kHeader, claims(now, R"(,"key_prefixes":["control-"])"))},
         {"fractional exp", craft(kHeader, R"({"sub":"attacker","jti":"j","roles":["admin"],"exp":)" +
                                               std::to_string(now + 3600) + ".5}")},
     };
@@ -604,19 +622,21 @@ TEST_F(AttackTable, NoSecretOrCredentialSentAppearsInTheDebugLog) {
 }
 
 const std::string kRedisPassword = "attack-REDIS-PASSWORD-6b7c8d9e0f1a2b3c";
+const std::string kMetricsToken = "attack-METRICS-TOKEN-5e6f7a8b9c0d1e2f";
 const std::string kClusterPassword = "attack-REDIS-CLUSTER-PASSWORD-1c2d3e4f5a6b";
 const std::string kUrlPassword = "attack-REDIS-URL-PASSWORD-9a8b7c6d5e4f";
 
 std::vector<std::string> all_secrets() {
     return {kAttackSecret, kStaticAdmin, kStaticWriter, kStaticReader, kRedisPassword, kClusterPassword, kUrlPassword,
             // distinctive middles, in case a value is cut or partly masked
+            kMetricsToken,
             "SECRET-KEY-d41f7c2e", "STATIC-admin-9f8e", "STATIC-writer-8e7d", "STATIC-reader-7d6c", "PASSWORD-6b7c8d",
-            "PASSWORD-1c2d3e", "PASSWORD-9a8b7c"};
+            "PASSWORD-1c2d3e", "PASSWORD-9a8b7c", "METRICS-TOKEN-5e6f"};
 }
 
 std::vector<std::string> secret_env() {
     return {"SECRET_KEY=" + kAttackSecret, "API_TOKENS=" + kApiTokens, "REDIS_PASSWORD=" + kRedisPassword,
-            "REDIS_CLUSTER_PASSWORD=" + kClusterPassword,
+            "REDIS_CLUSTER_PASSWORD=" + kClusterPassword, "METRICS_TOKEN=" + kMetricsToken,
             "REDIS_URL=redis://cacheuser:" + kUrlPassword + "@redis.internal.example:6380/3"};
 }
 
@@ -626,6 +646,7 @@ TEST(AttackTableSecrets, ConfigCheckMasksEverySecret) {
     EXPECT_NE(r.out.find("SECRET_KEY"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("REDIS_URL"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("***"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\nMETRICS_TOKEN=***  (env)\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("redis.internal.example"), std::string::npos) << "the URL's host is not secret:\n" << r.out;
     const auto leaked = found_in(r.out + r.err, all_secrets());
     EXPECT_TRUE(leaked.empty()) << "config check printed:" << joined(leaked);

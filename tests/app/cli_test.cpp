@@ -251,6 +251,17 @@ TEST(CliUnreachable, StandaloneNamesTheNodeAndExits1) {
     EXPECT_TRUE(contains(r.err, "refused")) << r.err;
 }
 
+TEST(CliUnreachable, AWrongPasswordIsNamedAsARefusalInOneLogLine) {
+    RedisServer redis{{.extra_args = {}, .password = "the-right-password-0123"}};
+    auto r = run_binary({"get", "k"}, {"REDIS_URL=redis://:a-wrong-password@127.0.0.1:" + std::to_string(redis.port())});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(contains(r.err, "refused the connection set-up")) << r.err;
+    EXPECT_TRUE(contains(r.err, "WRONGPASS")) << r.err;
+    EXPECT_FALSE(contains(r.err, "unreachable")) << r.err;
+    EXPECT_FALSE(contains(r.err, "cannot reach")) << r.err;
+    EXPECT_FALSE(contains(r.err, "a-wrong-password")) << r.err;
+}
+
 TEST(CliRedis, StandaloneRoundTripStatsAndNotInClusterMode) {
     RedisServer redis;
     const std::vector<std::string> env{"REDIS_URL=redis://127.0.0.1:" + std::to_string(redis.port()) + "/2"};

@@ -103,7 +103,8 @@ TEST(RedisService, FallbackToMemoryWhenAskedAndRedisIsAbsent) {
     opt.env = {"REDIS_URL=redis://127.0.0.1:" + std::to_string(free_port()), "REDIS_FALLBACK_TO_MEMORY=true",
                "REDIS_CONNECT_TIMEOUT_MS=200"};
     Service svc{opt};
-    EXPECT_EQ(json::parse(svc.get("/readyz", "").body).at("backend"), "memory");
+    EXPECT_EQ(json::parse(svc.get("/api/v1/monitoring/health/detailed", kReaderToken).body).at("cache").at("backend"),
+              "memory");
     EXPECT_EQ(svc.put("/api/v1/cache/k", "1").status, 200);
 }
 
@@ -138,6 +139,43 @@ TEST(RedisService, RunsOnAClusterFromOneSeed) {
     EXPECT_EQ(info.at("nodes").as_array().size(), 6u);
     auto deleted = svc.del("/api/v1/cache?pattern=c:*", kAdminToken);
     EXPECT_EQ(json::parse(deleted.body).at("deleted"), 100);
+}
+
+
+// HTTP_MAX_BODY_BYTES bounds decoding too. 4 MiB of repetitive JSON left in
+// Redis by another writer in about 4 KB, as "gzip:"+base64 and as a raw
+// member, is refused with a 500 that names the cause and is counted, not
+// inflated on every read; a compressed value under the limit is served.
+TEST(RedisService, AStoredValueInflatingPastTheBodyLimitIsRefusedAndCounted) {
+    RedisServer redis;
+    ServiceOptions opt;
+    opt.env = {"REDIS_URL=redis://127.0.0.1:" + std::to_string(redis.port()), "HTTP_MAX_BODY_BYTES=1048576"};
+    Service svc{opt};
+    auto py = run_python(std::string{kPythonCodec} +
+                             "big = json.dumps({'items': ['무선 가습기 ' * 4] * 70000}).encode()\n"
+                             "assert len(big) > 4 << 20, len(big)\n"
+                             "member = gzip.compress(big, compresslevel=6)\n"
+                             "assert len(member) < 64 << 10, len(member)\n"
+                             "r.set('big:legacy', 'gzip:' + base64.b64encode(member).decode())\n"
+                             "r.set('big:raw', member)\n"
+                             "write('small', {'items': ['무선 가습기'] * 20000})\n",
+                         {std::to_string(redis.port())});
+    ASSERT_EQ(py.exit_code, 0) << py.err;
+    for (const char* key : {"big:legacy", "big:raw"}) {
+        auto got = svc.get(std::string{"/api/v1/cache/"} + key);
+        EXPECT_EQ(got.status, 500) << key << ": " << got.body.substr(0, 200);
+        const auto detail = std::string{json::parse(got.body).at("detail").as_string()};
+        EXPECT_NE(detail.find("decodes to more than 1048576 bytes"), std::string::npos) << detail;
+        EXPECT_NE(detail.find("HTTP_MAX_BODY_BYTES"), std::string::npos) << detail;
+    }
+    auto batch = svc.post("/api/v1/batch/get", R"({"keys":["small","big:raw"]})", kReaderToken);
+    EXPECT_EQ(batch.status, 500) << batch.body.substr(0, 200);
+    EXPECT_NE(batch.body.find("HTTP_MAX_BODY_BYTES"), std::string::npos) << batch.body.substr(0, 200);
+    auto small = svc.get("/api/v1/cache/small");
+    ASSERT_EQ(small.status, 200);
+    EXPECT_EQ(json::parse(small.body).at("items").as_array().size(), 20000u);
+    auto stats = json::parse(svc.get("/api/v1/monitoring/cache/stats").body);
+    EXPECT_EQ(stats.at("decode_errors"), 3);
 }
 
 }  // namespace

@@ -148,6 +148,10 @@ TEST_F(RequestCost, ADeclaredLengthReservesNothing) {
         ASSERT_TRUE(interim.starts_with("HTTP/1.1 100")) << interim;
         ASSERT_TRUE(c->send("[1,2,3,4,"));
     }
+    // The service has read every byte sent (its body reader began on each),
+    // and its one worker has come back to its loop since to answer a probe.
+    ASSERT_TRUE(wait_all_read(big.port(), 30s));
+    ASSERT_EQ(big.get("/livez", "").status, 200);
     const long after = proc_status_kib(big.process().pid(), "VmSize");
     EXPECT_LT(after - before, 512 * 1024) << "VmSize grew by " << (after - before) / 1024 << " MiB";
 }

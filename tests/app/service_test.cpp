@@ -36,7 +36,7 @@ TEST_F(ServiceTest, LivezAndReadyzAnswerWithoutAuth) {
     EXPECT_EQ(svc().get("/livez", "").status, 200);
     auto ready = svc().get("/readyz", "");
     EXPECT_EQ(ready.status, 200);
-    EXPECT_EQ(json::parse(ready.body).at("backend"), "memory");
+    EXPECT_EQ(ready.body, R"({"status":"ready"})");  // nothing of the backend on a public route
 }
 
 TEST_F(ServiceTest, PutThenGetReturnsTheSameDocument) {
@@ -132,9 +132,60 @@ TEST_F(ServiceTest, TokenMintedByPythonJoseIsAccepted) {
         {kSecretKey});
     ASSERT_EQ(minted.exit_code, 0) << minted.err;
     std::string token = minted.out.substr(0, minted.out.find('\n'));
-    EXPECT_EQ(svc().put("/api/v1/cache/jose-key", "true", token).status, 200);  // default role: write
+    // No role claim: AUTH_DEFAULT_ROLE, read (issue 11: an end user's access
+    // token signed with the same key used to be able to write).
+    ASSERT_EQ(svc().put("/api/v1/cache/jose-key", "true", kWriterToken).status, 200);
     EXPECT_EQ(svc().get("/api/v1/cache/jose-key", token).status, 200);
+    EXPECT_EQ(svc().put("/api/v1/cache/jose-key", "false", token).status, 403);
+    EXPECT_EQ(svc().del("/api/v1/cache/jose-key", token).status, 403);
     EXPECT_EQ(svc().post("/api/v1/monitoring/cache/stats/reset", "", token).status, 403);
+    EXPECT_EQ(svc().get("/api/v1/cache/jose-key", token).body, "true");
+}
+
+// Issue 11: with AUTH_AUDIENCE and AUTH_ISSUER set, tokens the same key signed
+// for another service or purpose are refused; `yooni-cache token` mints
+// tokens the service accepts.
+TEST(ServiceAudience, TokensForAnotherAudienceIssuerOrPurposeAreRefused) {
+    ServiceOptions opt;
+    opt.env = {"AUTH_AUDIENCE=yooni-cache", "AUTH_ISSUER=https://auth.yooni.example"};
+    Service svc{opt};
+    auto minted = run_python(
+        "import sys, time, uuid\n"
+        "from jose import jwt\n"
+        "now = int(time.time())\n"
+        "def mint(**extra):\n"
+        "    claims = {'sub': '42', 'jti': uuid.uuid4().hex, 'exp': now + 600, 'iat': now, 'roles': ['write']}\n"
+        "    claims.update(extra)\n"
+        "    print(jwt.encode(claims, sys.argv[1], algorithm='HS256'))\n"
+        "ours = dict(aud='yooni-cache', iss='https://auth.yooni.example')\n"
+        "mint(**ours)\n"
+        "mint(aud=['shop-web', 'yooni-cache'], iss='https://auth.yooni.example')\n"
+        "mint(aud='shop-web', iss='https://auth.yooni.example')\n"
+        "mint(iss='https://auth.yooni.example')\n"
+        "mint(aud='yooni-cache', iss='https://other.example')\n"
+        "mint(aud='yooni-cache')\n"
+        "mint(type='password_reset', **ours)\n"
+        "mint(token_type='refresh', **ours)\n",
+        {kSecretKey});
+    ASSERT_EQ(minted.exit_code, 0) << minted.err;
+    std::vector<std::string> tokens;
+    for (std::size_t at = 0, end; (end = minted.out.find('\n', at)) != std::string::npos; at = end + 1)
+        tokens.push_back(minted.out.substr(at, end - at));
+    ASSERT_EQ(tokens.size(), 8u);
+    EXPECT_EQ(svc.put("/api/v1/cache/aud-key", "1", tokens[0]).status, 200);
+    EXPECT_EQ(svc.put("/api/v1/cache/aud-key", "2", tokens[1]).status, 200);
+    const char* refused[] = {"", "", "another audience", "no audience", "another issuer", "no issuer",
+                             "type password_reset", "token_type refresh"};
+    for (std::size_t i = 2; i < tokens.size(); ++i) {
+        auto r = svc.get("/api/v1/cache/aud-key", tokens[i]);
+        EXPECT_EQ(r.status, 401) << refused[i] << ": " << r.body;
+    }
+    auto cli = run_binary({"token", "--sub", "ops", "--role", "read"},
+                          {"SECRET_KEY=" + kSecretKey, "AUTH_AUDIENCE=yooni-cache", "AUTH_ISSUER=https://auth.yooni.example"});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    auto got = svc.get("/api/v1/cache/aud-key", cli.out.substr(0, cli.out.find('\n')));
+    EXPECT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(got.body, "2");
 }
 
 TEST_F(ServiceTest, BadTtlIs422InFastApisShape) {
@@ -321,6 +372,29 @@ TEST_F(ServiceTest, ConcurrentClientsAllGetAnswers) {
     }
     for (auto& t : threads) t.join();
     EXPECT_EQ(ok.load(), 200);
+}
+
+
+// A batch value is stored as the service writes JSON, which can be longer
+// than what came in (1e5 is written 1e+05): one that would come out larger
+// than HTTP_MAX_BODY_BYTES, the most a read decodes, is refused with 413
+// rather than stored where every read of it would fail.
+TEST(ServiceLimits, ABatchValueStoredLargerThanTheBodyLimitIsRefused) {
+    ServiceOptions opt;
+    opt.env = {"HTTP_MAX_BODY_BYTES=1048576"};
+    Service svc{opt};
+    std::string numbers = "[";
+    for (int i = 0; i < 240000; ++i) numbers += "1e5,";
+    numbers.back() = ']';
+    const std::string body = R"({"items":[{"key":"grown","value":)" + numbers + "}]}";
+    ASSERT_LT(body.size(), 1048576u);
+    auto set = svc.post("/api/v1/batch/set", body);
+    EXPECT_EQ(set.status, 413) << set.body;
+    EXPECT_EQ(svc.get("/api/v1/cache/grown").status, 404);
+    // The same shape within the limit is stored and read back.
+    auto fits = svc.post("/api/v1/batch/set", R"({"items":[{"key":"fits","value":[1e5,1e5]}]})");
+    EXPECT_EQ(fits.status, 200) << fits.body;
+    EXPECT_EQ(svc.get("/api/v1/cache/fits").body, "[1e+05,1e+05]");
 }
 
 }  // namespace

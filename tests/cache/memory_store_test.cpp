@@ -5,6 +5,8 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
 #include <cstdio>
 #include <random>
 #include <set>
@@ -337,6 +339,93 @@ TEST(MemoryStore, ShrinkingValuesGiveTheirMemoryBack) {
     const double per_entry = static_cast<double>(used() - base) / kEntries;
     std::printf("after shrinking 2000-byte values to 100: %.1f bytes per entry\n", per_entry);
     EXPECT_LE(per_entry, 20.0 + 100.0 + 64.0);
+}
+
+
+// ---- placement: hash flooding ----------------------------------------------------------
+
+// n 16-byte UTF-8 keys ("키:" and 12 base-36 digits of a counter) whose
+// std::hash<std::string_view> values agree in every bit the store's placement
+// by that hash read: the shard, (hash >> 32) % shards, and the bucket within a
+// shard holding all n of them, hash & (buckets - 1). Found by brute force, as
+// anyone can against std::hash's fixed and public seed.
+std::vector<std::string> keys_colliding_under_std_hash(std::size_t n, std::size_t shards) {
+    std::size_t buckets = 8;  // a shard's first table, doubled while entries outnumber buckets
+    while (n > buckets) buckets *= 2;
+    const auto placement = [&](std::string_view k) {
+        const std::uint64_t h = std::hash<std::string_view>{}(k);
+        return std::pair{(h >> 32) % shards, h & (buckets - 1)};
+    };
+    char key[16];
+    std::memcpy(key, "\xED\x82\xA4:", 4);
+    std::fill(key + 4, key + 16, '0');
+    const auto target = placement({key, sizeof key});
+    std::vector<std::string> out;
+    while (out.size() < n) {
+        if (placement({key, sizeof key}) == target) out.emplace_back(key, sizeof key);
+        for (int i = 15; i >= 4; --i) {  // the next counter value, odometer-style
+            char& c = key[i];
+            if (c == '9') { c = 'a'; break; }
+            if (c != 'z') { ++c; break; }
+            c = '0';
+        }
+    }
+    return out;
+}
+
+// With a placement an attacker can compute, these 1024 keys are one chain of
+// 1024 in one shard. Under the store's keyed hash they spread as random keys
+// do: 64 a shard on average, and no bucket chain of 16: a shard of m entries
+// has at least m buckets, so a given bucket holds k or more with probability
+// at most 1/k!, and over the (at most 16 x 1024) buckets 16 or more happen
+// with probability below 1e-9. That the fullest shard holds 256 (25 standard
+// deviations above the mean) is far less likely still.
+TEST(MemoryStore, KeysCollidingUnderStdHashSpreadOverShardsAndBuckets) {
+    constexpr std::size_t kShards = 16, kKeys = 1024;
+    const auto keys = keys_colliding_under_std_hash(kKeys, kShards);
+    MemoryStore store{kRoomy, kShards};
+    for (const auto& k : keys) ASSERT_TRUE(store.set(k, "v", 0ms));
+    const auto t = store.debug_table_stats();
+    EXPECT_EQ(t.shards, kShards);
+    EXPECT_LT(t.max_chain, 16u) << "buckets " << t.buckets;
+    EXPECT_LE(t.max_shard_entries, kKeys / 4) << "emptiest shard " << t.min_shard_entries;
+    for (const auto& k : keys) ASSERT_EQ(store.get(k), std::optional<std::string>{"v"});
+}
+
+TEST(MemoryStore, DebugTableStatsCountsChainsAndShards) {
+    MemoryStore store{kRoomy, 4, MemoryStore::HashKey{1, 2}};
+    const auto empty = store.debug_table_stats();
+    EXPECT_EQ(empty.shards, 4u);
+    EXPECT_EQ(empty.buckets, 4u * 8u);
+    EXPECT_EQ(empty.max_chain, 0u);
+    EXPECT_EQ(empty.max_shard_entries, 0u);
+    for (int i = 0; i < 100; ++i) store.set("k" + std::to_string(i), "v", 0ms);
+    const auto t = store.debug_table_stats();
+    EXPECT_GE(t.max_chain, 1u);
+    EXPECT_GE(t.max_shard_entries, 25u);  // 100 entries over 4 shards
+    EXPECT_LE(t.min_shard_entries, 25u);
+}
+
+// Placement is visible in the order keys() walks shards and buckets: the
+// same hash key gives the same order, a store built without one draws its
+// own (the same order for 200 keys by chance: never, in practice).
+TEST(MemoryStore, AFixedHashKeyPlacesAlikeAndEachStoreDrawsItsOwn) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < 200; ++i) keys.push_back("product:" + std::to_string(i));
+    const auto order = [&](MemoryStore& store) {
+        for (const auto& k : keys) store.set(k, "v", 0ms);
+        return store.keys("*");
+    };
+    MemoryStore a{kRoomy, 16, MemoryStore::HashKey{0x0706050403020100, 0x0f0e0d0c0b0a0908}};
+    MemoryStore b{kRoomy, 16, MemoryStore::HashKey{0x0706050403020100, 0x0f0e0d0c0b0a0908}};
+    MemoryStore c{kRoomy};
+    MemoryStore d{kRoomy};
+    const auto in_a = order(a);
+    ASSERT_EQ(in_a.size(), keys.size());
+    EXPECT_EQ(order(b), in_a);
+    const auto in_c = order(c);
+    EXPECT_NE(in_c, in_a);
+    EXPECT_NE(order(d), in_c);
 }
 
 }  // namespace

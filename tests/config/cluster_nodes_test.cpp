@@ -57,6 +57,14 @@ TEST(ClusterNodes, RefusesIpv6WithoutBracketsNamingTheEntry) {
     EXPECT_NE(message.find("entry 2 \"::1:7000\": an IPv6 host must be in brackets"), std::string::npos) << message;
 }
 
+TEST(ClusterNodes, ASemicolonBetweenNodesIsNamedAsTheSeparator) {
+    for (const std::string list : {"127.0.0.1:7000;127.0.0.1:7001", "127.0.0.1:7000|127.0.0.1:7001"}) {
+        const auto message = error_of(list);
+        EXPECT_NE(message.find("inside an entry: separate nodes with ','"), std::string::npos) << message;
+        EXPECT_EQ(message.find("must be in brackets"), std::string::npos) << message;
+    }
+}
+
 TEST(ClusterNodes, RefusesEntryWithoutPort) {
     EXPECT_NE(error_of(R"(["redis-node1"])").find("entry 1 \"redis-node1\": no ':port'"), std::string::npos);
 }

@@ -94,6 +94,25 @@ TEST(Describe, PrintsNormalisedEnumsAndBooleans) {
     EXPECT_EQ(line_of(loaded, "LOG_LEVEL"), "LOG_LEVEL=warn  (env)");
 }
 
+TEST(Describe, PrintsTheAccessSettings) {
+    const auto loaded = loaded_from({{"AUTH_AUDIENCE", "yooni-cache"}, {"AUTH_ISSUER", "https://auth.example"},
+                                     {"API_KEY_PREFIXES", " product: , order: "},
+                                     {"METRICS_TOKEN", "metrics-token-0123456789abcdef"}});
+    EXPECT_EQ(line_of(loaded, "AUTH_DEFAULT_ROLE"), "AUTH_DEFAULT_ROLE=read  (default)");
+    EXPECT_EQ(line_of(loaded, "AUTH_AUDIENCE"), "AUTH_AUDIENCE=yooni-cache  (env)");
+    EXPECT_EQ(line_of(loaded, "AUTH_ISSUER"), "AUTH_ISSUER=https://auth.example  (env)");
+    EXPECT_EQ(line_of(loaded, "API_KEY_PREFIXES"), "API_KEY_PREFIXES=product:,order:  (env)");
+    EXPECT_EQ(line_of(loaded, "METRICS_TOKEN"), "METRICS_TOKEN=***  (env)");
+}
+
+TEST(Describe, PrintsKeyPrefixesWithACommaAsAJsonListThatLoadsBack) {
+    const auto loaded = loaded_from({{"API_KEY_PREFIXES", R"(["a,b:", "c:"])"}});
+    EXPECT_EQ(line_of(loaded, "API_KEY_PREFIXES"), R"(API_KEY_PREFIXES=["a,b:","c:"]  (env))");
+    Environment again;
+    again.env["API_KEY_PREFIXES"] = R"(["a,b:","c:"])";
+    EXPECT_EQ(load(again).settings.auth.key_prefixes, loaded.settings.auth.key_prefixes);
+}
+
 TEST(Describe, KeepsEachEntryOnOneLine) {
     const auto loaded = loaded_from({}, "CACHE_KEY_PREFIX=\"a\nb:\"\n");
     EXPECT_EQ(line_of(loaded, "CACHE_KEY_PREFIX"), "CACHE_KEY_PREFIX=a\\nb:  (.env)");
@@ -106,7 +125,9 @@ TEST(Describe, PrintsValuesThatLoadBackToTheSameSettings) {
                                     {"REDIS_CLUSTER_ADDRESS_MAP", "[::1]:7000=h:1, a:2=[fd00::3]:3"},
                                     {"REDIS_CLUSTER_USERNAME", "ops"}, {"REDIS_TLS_SERVER_NAME", "h.example"},
                                     {"REDIS_READ_FROM_REPLICAS", "1"}, {"REDIS_WAIT_REPLICAS", "2"},
-                                    {"REDIS_WAIT_TIMEOUT_MS", "10"}, {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", "250"}});
+                                    {"REDIS_WAIT_TIMEOUT_MS", "10"}, {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", "250"},
+                                    {"AUTH_AUDIENCE", " yooni-cache "}, {"AUTH_ISSUER", "https://auth.example"},
+                                    {"API_KEY_PREFIXES", "product: , order:"}});
     Environment again;
     for (const auto& line : describe(first)) {
         const auto eq = line.find('=');

@@ -211,6 +211,37 @@ TEST(Load, AcceptsLogLevelsOfSpdlog) {
     }
 }
 
+TEST(Load, ReadsKeyPrefixesAsCommaOrJsonList) {
+    EXPECT_EQ(load(environment_of({{"API_KEY_PREFIXES", "product:,order:"}})).settings.auth.key_prefixes,
+              (std::vector<std::string>{"product:", "order:"}));
+    EXPECT_EQ(load(environment_of({{"API_KEY_PREFIXES", R"(["a,b:", "{user:1}:"])"}})).settings.auth.key_prefixes,
+              (std::vector<std::string>{"a,b:", "{user:1}:"}));
+    EXPECT_TRUE(load(environment_of({{"API_KEY_PREFIXES", " "}})).settings.auth.key_prefixes.empty());
+}
+
+TEST(Load, RefusesKeyPrefixesWithGlobCharactersOrEmptyEntries) {
+    for (const char* text : {"product:*", "order:,pro?", "[ab]:", R"(a\b)", R"(["product:", ""])", R"(["product:", 1])"}) {
+        const auto message = error_of(environment_of({{"API_KEY_PREFIXES", text}}));
+        EXPECT_EQ(message.rfind("API_KEY_PREFIXES=", 0), 0u) << text << ": " << message;
+        EXPECT_NE(message.find("without the glob characters"), std::string::npos) << text << ": " << message;
+    }
+    EXPECT_NE(error_of(environment_of({{"API_KEY_PREFIXES", "ok:,pro?"}})).find("entry 2 \"pro?\" holds a glob character"),
+              std::string::npos);
+}
+
+TEST(Load, RefusesAShortOrBlankMetricsTokenWithoutShowingIt) {
+    for (const char* token : {"short-LEAK", "metrics token with blanks LEAK", "metrics-token-\x01-LEAK-0123"}) {
+        const auto message = error_of(environment_of({{"METRICS_TOKEN", token}}));
+        EXPECT_EQ(message, "METRICS_TOKEN=\"***\": expected a token of 16 or more visible ASCII characters (no blanks)");
+    }
+}
+
+TEST(Load, ReadsAudienceAndIssuerTrimmed) {
+    const auto s = load(environment_of({{"AUTH_AUDIENCE", " yooni-cache "}, {"AUTH_ISSUER", "https://auth.example/ "}})).settings;
+    EXPECT_EQ(s.auth.audience, "yooni-cache");
+    EXPECT_EQ(s.auth.issuer, "https://auth.example/");
+}
+
 TEST(Load, ReadsAdminSubjectsAsJsonListToo) {
     EXPECT_EQ(load(environment_of({{"AUTH_ADMIN_SUBJECTS", R"(["user:1", "user:2"])"}})).settings.auth.admin_subjects,
               (std::vector<std::string>{"user:1", "user:2"}));

@@ -13,7 +13,9 @@ constexpr const char* kRedisPassword = "LEAK-redis-pw";
 constexpr const char* kUrlPassword = "LEAK-url-pw";
 constexpr const char* kSecretKey = "LEAK-key";
 constexpr const char* kToken = "LEAK-token-0123456789";
-const std::vector<std::string> kMarkers{kClusterPassword, kRedisPassword, kUrlPassword, kSecretKey, kToken, "LEAK"};
+constexpr const char* kMetricsToken = "LEAK-metrics-0123456789";
+const std::vector<std::string> kMarkers{kClusterPassword, kRedisPassword, kUrlPassword, kSecretKey, kToken, kMetricsToken,
+                                        "LEAK"};
 
 void expect_no_secret(const std::string& text) {
     for (const auto& marker : kMarkers) EXPECT_EQ(text.find(marker), std::string::npos) << text;
@@ -41,6 +43,7 @@ Environment with_every_secret() {
         {"REDIS_SSL", "false"},
         {"SECRET_KEY", kSecretKey},
         {"API_TOKENS", std::string("ci:read:") + kToken},
+        {"METRICS_TOKEN", kMetricsToken},
         {"HOST", "0.0.0.0"},
     };
     return environment;
@@ -109,6 +112,12 @@ TEST(Secrecy, KeepsSecretsOutOfRedisUrlErrors) {
         EXPECT_NE(message, "<no error>") << url;
         expect_no_secret(message);
     }
+}
+
+TEST(Secrecy, KeepsTheMetricsTokenOutOfItsErrors) {
+    expect_no_secret(error_of({{"METRICS_TOKEN", "LEAK-short"}}));
+    expect_no_secret(error_of({{"METRICS_TOKEN", "LEAK metrics token with a blank"}}));
+    expect_no_secret(error_of({{"METRICS_TOKEN", kMetricsToken}, {"REDIS_PORT", "0"}}));
 }
 
 TEST(Secrecy, KeepsSecretsOutOfDotenvErrors) {

@@ -1,6 +1,7 @@
 // Every variable: its default, one accepted value and one refused value
 // whose message names the variable and the expected form.
 #include "config/dotenv.hpp"
+#include "config/text.hpp"
 #include "yooni/config/settings.hpp"
 
 #include <gtest/gtest.h>
@@ -114,8 +115,18 @@ std::vector<VariableCase> cases() {
          "[{}]", "a comma list of JWT subjects or a JSON list of strings"},
         {"AUTH_DEFAULT_ROLE", " Admin", [](const Settings& s) { return s.auth.default_role == Role::admin; }, "root",
          "read, write or admin"},
+        {"AUTH_AUDIENCE", " yooni-cache ", [](const Settings& s) { return s.auth.audience == "yooni-cache"; },
+         "yooni\ncache", "the exact text of the claim, without control characters"},
+        {"AUTH_ISSUER", "https://auth.yooni.example", [](const Settings& s) { return s.auth.issuer == "https://auth.yooni.example"; },
+         "https://auth\t.example", "the exact text of the claim, without control characters"},
         {"AUTH_LEEWAY_SECONDS", "0", [](const Settings& s) { return s.auth.leeway == 0s; }, "301",
          "seconds as an integer 0..300"},
+        {"API_KEY_PREFIXES", " product: , order:,",
+         [](const Settings& s) { return s.auth.key_prefixes == std::vector<std::string>{"product:", "order:"}; },
+         "product:,order:*", "a comma list (or JSON list) of key prefixes, each non-empty and without the glob characters"},
+        {"METRICS_TOKEN", "metrics-token-0123456789",
+         [](const Settings& s) { return s.auth.metrics_token.reveal() == "metrics-token-0123456789"; }, "short-token",
+         "a token of 16 or more visible ASCII characters"},
         {"HOST", "::", [](const Settings& s) { return s.http.host == "::"; }, "", "a host name, an IPv4 address or an IPv6 address"},
         {"PORT", "0", [](const Settings& s) { return s.http.port == 0; }, "65536", "an integer port 0..65535"},
         {"WORKER_THREADS", "4", [](const Settings& s) { return s.http.worker_threads == 4; }, "257", "an integer 0..256"},
@@ -188,8 +199,8 @@ TEST_P(EachCheckedVariable, RefusesABadValueNamingVariableValueAndExpectedForm) 
         load(environment);
         FAIL() << c.name << "=" << c.bad << " was accepted";
     } catch (const ConfigError& e) {
-        const std::string shown = is_secret(c.name) ? "***" : c.bad;
-        const auto prefix = c.name + "=\"" + shown + "\": expected ";
+        const std::string shown = is_secret(c.name) ? "\"***\"" : detail::quoted(c.bad);
+        const auto prefix = c.name + "=" + shown + ": expected ";
         const std::string message = e.what();
         EXPECT_EQ(message.rfind(prefix, 0), 0u) << message;
         EXPECT_NE(message.find(c.expected), std::string::npos) << message;
@@ -234,7 +245,7 @@ TEST(Variables, MarkPasswordsKeysAndTokensSecret) {
         if (doc.secret) secrets.insert(doc.name);
     }
     EXPECT_EQ(secrets, (std::set<std::string>{"REDIS_CLUSTER_PASSWORD", "REDIS_SENTINEL_PASSWORD", "REDIS_PASSWORD",
-                                              "SECRET_KEY", "API_TOKENS"}));
+                                              "SECRET_KEY", "API_TOKENS", "METRICS_TOKEN"}));
 }
 
 TEST(Variables, DefaultsAreThoseOfTheHeader) {
@@ -271,8 +282,12 @@ TEST(Variables, DefaultsAreThoseOfTheHeader) {
     EXPECT_TRUE(s.auth.secret_key.empty());
     EXPECT_TRUE(s.auth.static_tokens.empty());
     EXPECT_TRUE(s.auth.admin_subjects.empty());
-    EXPECT_EQ(s.auth.default_role, Role::write);
+    EXPECT_EQ(s.auth.default_role, Role::read);
+    EXPECT_TRUE(s.auth.audience.empty());
+    EXPECT_TRUE(s.auth.issuer.empty());
     EXPECT_EQ(s.auth.leeway, 30s);
+    EXPECT_TRUE(s.auth.key_prefixes.empty());
+    EXPECT_TRUE(s.auth.metrics_token.empty());
     EXPECT_EQ(s.http.host, "127.0.0.1");
     EXPECT_EQ(s.http.port, 8000);
     EXPECT_EQ(s.http.worker_threads, 0u);

@@ -11,7 +11,10 @@ namespace {
 constexpr const char* kGoodKey = "0123456789abcdef0123456789abcdef";
 
 std::vector<std::string> warnings_for(std::map<std::string, std::string> env, std::string_view dotenv = "") {
-    env.try_emplace("SECRET_KEY", kGoodKey);  // most tests are not about the key
+    env.try_emplace("SECRET_KEY", kGoodKey);  // most tests are not about the key,
+    env.try_emplace("AUTH_AUDIENCE", "yooni-cache");  // which tokens count,
+    env.try_emplace("API_KEY_PREFIXES", "product:");  // which keys
+    env.try_emplace("METRICS_TOKEN", kGoodKey);       // or who reads /metrics
     auto environment = detail::parse_dotenv(dotenv, {});
     environment.env = std::move(env);
     return warnings(load(environment));
@@ -67,6 +70,51 @@ TEST(Warnings, FlagsSecretKeyShorterThan32Bytes) {
 TEST(Warnings, FlagsStaticTokensShorterThan32CharactersByName) {
     EXPECT_TRUE(has_warning(warnings_for({{"API_TOKENS", "ci:read:abcdefghijklmnopqr"}}),
                             "API_TOKENS token of \"ci\" is shorter than 32 characters"));
+}
+
+// Issue 11: least privilege.
+
+TEST(Warnings, FlagsWriteAccessRestingOnTheDefaultRole) {
+    for (const char* role : {"write", "admin"}) {
+        EXPECT_TRUE(has_warning(warnings_for({{"AUTH_DEFAULT_ROLE", role}}),
+                                "AUTH_DEFAULT_ROLE=" + std::string(role) +
+                                    ": every JWT signed with SECRET_KEY that has no roles or scope claim"))
+            << role;
+    }
+    EXPECT_FALSE(has_warning(warnings_for({{"AUTH_DEFAULT_ROLE", "read"}}), "AUTH_DEFAULT_ROLE"));
+    EXPECT_FALSE(has_warning(warnings_for({}), "AUTH_DEFAULT_ROLE"));
+    // Without SECRET_KEY the only JWT is the service's own, which names its role.
+    EXPECT_FALSE(has_warning(warnings_for({{"SECRET_KEY", ""}, {"AUTH_DEFAULT_ROLE", "write"}}), "AUTH_DEFAULT_ROLE"));
+}
+
+TEST(Warnings, FlagsJwtsOfAnyAudienceAndIssuer) {
+    constexpr const char* kAny = "AUTH_AUDIENCE and AUTH_ISSUER are not set: every JWT signed with SECRET_KEY is accepted";
+    EXPECT_TRUE(has_warning(warnings_for({{"AUTH_AUDIENCE", ""}}), kAny));
+    EXPECT_FALSE(has_warning(warnings_for({{"AUTH_AUDIENCE", ""}, {"AUTH_ISSUER", "https://auth.example"}}), kAny));
+    EXPECT_FALSE(has_warning(warnings_for({{"AUTH_AUDIENCE", "yooni-cache"}}), kAny));
+    EXPECT_FALSE(has_warning(warnings_for({{"AUTH_AUDIENCE", ""}, {"SECRET_KEY", ""}}), kAny));
+}
+
+TEST(Warnings, FlagsARedisBackendWithoutKeyPrefixes) {
+    constexpr const char* kEvery = "API_KEY_PREFIXES is not set: HTTP keys address every key of the";
+    EXPECT_TRUE(has_warning(warnings_for({{"API_KEY_PREFIXES", ""}, {"REDIS_URL", "redis://cache"}}),
+                            std::string(kEvery) + " Redis database the service uses; give the service a Redis (or "
+                                                  "database) of its own"));
+    EXPECT_TRUE(has_warning(warnings_for({{"API_KEY_PREFIXES", ""}, {"REDIS_HOST", "cache"}}), kEvery));
+    EXPECT_TRUE(has_warning(warnings_for({{"API_KEY_PREFIXES", ""}, {"REDIS_CLUSTER_ENABLED", "true"},
+                                          {"REDIS_CLUSTER_NODES", "a:7000"}, {"REDIS_CLUSTER_PASSWORD", "pw"}}),
+                            std::string(kEvery) + " Redis Cluster"));
+    EXPECT_FALSE(has_warning(warnings_for({{"API_KEY_PREFIXES", ""}}), "API_KEY_PREFIXES"));  // the memory store
+    EXPECT_FALSE(has_warning(warnings_for({{"REDIS_URL", "redis://cache"}}), "API_KEY_PREFIXES"));
+}
+
+TEST(Warnings, FlagsAPublicMetricsEndpointBeyondLoopback) {
+    constexpr const char* kPublic = "METRICS_TOKEN is not set and HOST=0.0.0.0 is not a loopback address: /metrics is public";
+    EXPECT_TRUE(has_warning(warnings_for({{"METRICS_TOKEN", ""}, {"HOST", "0.0.0.0"}}), kPublic));
+    EXPECT_FALSE(has_warning(warnings_for({{"METRICS_TOKEN", ""}}), "METRICS_TOKEN"));  // 127.0.0.1
+    EXPECT_FALSE(has_warning(warnings_for({{"HOST", "0.0.0.0"}}), "METRICS_TOKEN"));
+    EXPECT_TRUE(has_warning(warnings_for({{"METRICS_TOKEN", "metrics-token-0123"}}),
+                            "METRICS_TOKEN is shorter than 32 characters"));
 }
 
 TEST(Warnings, SaysClusterWinsOverRedisUrl) {

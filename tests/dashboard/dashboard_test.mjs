@@ -303,6 +303,7 @@ async function main() {
   check(/^16384 of 16384 assigned · 0 unassigned/.test(await text('#slot-summary')),
     'the slot bar covers all 16384 slots: ' + (await text('#slot-summary')));
   check((await page.locator('#slot-legend li').count()) >= 3, 'the legend names the masters');
+  check(await page.locator('#cluster-warnings').isHidden(), 'no warning while every master has a replica');
   check(await page.evaluate((k) => sessionStorage.getItem(k), TOKEN_KEY) === READER_TOKEN,
     'the token is kept in sessionStorage');
   check(!page.url().includes(READER_TOKEN), 'the token is not in the URL');
@@ -360,6 +361,9 @@ async function main() {
     (await text(row(heir) + ' td.role')) === 'master' && Number((await text(row(heir) + ' td.slots')).replace(/,/g, '')) > 5000 &&
     (await text('#card-masters')) === '3' && (await text('#card-slots')) === '16384' && (await text('#card-state')) === 'ok',
   45_000);
+  await waitFor(`the promoted 127.0.0.1:${heir} is named as a master without a replica`, async () =>
+    (await page.locator('#cluster-warnings').isVisible()) &&
+    (await text('#cluster-warnings')).includes(`master 127.0.0.1:${heir} has no replica`), 45_000);
   await waitFor('the events list the failure and the promotion', async () => {
     const events = await text('#events');
     return events.includes(`127.0.0.1:${victim}`) && /promoted to master/.test(events);

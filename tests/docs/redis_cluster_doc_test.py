@@ -55,8 +55,8 @@ PORTS = list(range(7000, 7006)) + list(range(17000, 17006)) + [8000]
 BLOCK_TIMEOUT = 120      # seconds for one command block
 TOTAL_DEADLINE = 270     # seconds; ctest's TIMEOUT is 300: leave time to clean up
 # Settings the service reads: not inherited from the caller's environment.
-SETTING = re.compile(r"^(REDIS_|CACHE_|HTTP_|AUTH_|API_TOKENS$|SECRET_KEY$|HOST$|PORT$|WORKER_THREADS$|"
-                     r"SHUTDOWN_GRACE_MS$|LOG_LEVEL$|YOONI_)", re.IGNORECASE)
+SETTING = re.compile(r"^(REDIS_|CACHE_|HTTP_|AUTH_|API_TOKENS$|API_KEY_PREFIXES$|METRICS_TOKEN$|SECRET_KEY$|HOST$|"
+                     r"PORT$|WORKER_THREADS$|SHUTDOWN_GRACE_MS$|LOG_LEVEL$|YOONI_)", re.IGNORECASE)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

@@ -147,13 +147,16 @@ TEST(Base64Url, RejectsNonZeroUnusedTrailingBits) {
 
 // ---------------------------------------------------------------- python-jose interop
 
-TEST(JwtInterop, AcceptsPythonJoseTokenWithTheDefaultRole) {
+// Issue 11: an end user's access token signed with the same key, without a
+// role claim, was given write; it now gets read (AUTH_DEFAULT_ROLE's default).
+TEST(JwtInterop, AcceptsPythonJoseTokenWithTheDefaultRoleRead) {
     const auto token = python_token(kSecret, "42", kNow - 60, kNow + 3600);
     auto r = verify(token);
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->subject, "42");
-    EXPECT_EQ(r->role, Role::write);
+    EXPECT_EQ(r->role, Role::read);
     EXPECT_FALSE(r->static_token);
+    EXPECT_FALSE(r->key_prefixes.has_value());
 }
 
 TEST(JwtInterop, AcceptsPythonJoseTokenOfAnAdminSubjectAsAdmin) {
@@ -168,7 +171,29 @@ TEST(JwtInterop, AcceptsPythonJoseTokenOfAnAdminSubjectAsAdmin) {
 
 TEST(JwtInterop, RefusesPythonJoseRefreshToken) {
     const auto token = python_token(kSecret, "42", kNow - 60, kNow + 7 * 86400, R"(claims["type"] = "refresh")");
-    EXPECT_EQ(error_of(verify(token)), make_error_code(auth_errc::refresh_token));
+    EXPECT_EQ(error_of(verify(token)), make_error_code(auth_errc::wrong_token_kind));
+}
+
+TEST(JwtInterop, RefusesPythonJosePasswordResetToken) {
+    const auto token = python_token(kSecret, "42", kNow - 60, kNow + 900, R"(claims["type"] = "password_reset")");
+    EXPECT_EQ(error_of(verify(token)), make_error_code(auth_errc::wrong_token_kind));
+}
+
+TEST(JwtInterop, AcceptsPythonJoseTokenWithTheConfiguredAudienceAndIssuer) {
+    const auto token = python_token(kSecret, "42", kNow - 60, kNow + 3600,
+                                    R"(claims["aud"] = ["shop-web", "yooni-cache"]; claims["iss"] = "https://auth.yooni.example")");
+    auto o = options();
+    o.audience = "yooni-cache";
+    o.issuer = "https://auth.yooni.example";
+    EXPECT_TRUE(verify(token, o));
+}
+
+TEST(JwtInterop, RefusesPythonJoseTokenForAnotherAudience) {
+    const auto token = python_token(kSecret, "42", kNow - 60, kNow + 3600, R"(claims["aud"] = "shop-web")");
+    auto o = options();
+    o.audience = "yooni-cache";
+    EXPECT_EQ(error_of(verify(token, o)), make_error_code(auth_errc::wrong_audience));
+    EXPECT_TRUE(verify(token));  // no AUTH_AUDIENCE: aud is not checked
 }
 
 TEST(JwtInterop, RefusesPythonJoseTokenSignedWithAnotherKey) {
@@ -211,6 +236,17 @@ TEST(MintJwt, VerifiesWithTheRoleItCarries) {
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->subject, "42");
     EXPECT_EQ(r->role, Role::admin);
+}
+
+TEST(MintJwt, CarriesTheConfiguredAudienceAndIssuer) {
+    auto o = options();
+    o.audience = "yooni-cache";
+    o.issuer = "ops";
+    auto r = verify(mint_jwt(kSecret, "42", Role::write, 60s, at(kNow), "yooni-cache", "ops"), o);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->role, Role::write);
+    EXPECT_EQ(error_of(verify(mint_jwt(kSecret, "42", Role::write, 60s, at(kNow)), o)),
+              make_error_code(auth_errc::wrong_issuer));
 }
 
 TEST(MintJwt, DrawsAFreshHexJtiEachTime) {
@@ -365,7 +401,41 @@ std::vector<Attack> attacks() {
         {"nbf_string", [] { return craft(kHeader, claims(R"(,"nbf":"0")")); }, auth_errc::malformed},
         {"iat_beyond_leeway", [] { return craft(kHeader, R"({"sub":"42","jti":"j","iat":1700000100,"exp":1700003600})"); },
          auth_errc::not_yet_valid},
-        {"refresh_token", [] { return craft(kHeader, claims(R"(,"type":"refresh")")); }, auth_errc::refresh_token},
+        {"type_refresh", [] { return craft(kHeader, claims(R"(,"type":"refresh")")); }, auth_errc::wrong_token_kind},
+        {"type_Refresh", [] { return craft(kHeader, claims(R"(,"type":"Refresh")")); }, auth_errc::wrong_token_kind},
+        {"type_REFRESH", [] { return craft(kHeader, claims(R"(,"type":"REFRESH")")); }, auth_errc::wrong_token_kind},
+        {"type_password_reset", [] { return craft(kHeader, claims(R"(,"type":"password_reset")")); },
+         auth_errc::wrong_token_kind},
+        {"type_array_refresh", [] { return craft(kHeader, claims(R"(,"type":["refresh"])")); }, auth_errc::wrong_token_kind},
+        {"type_array_access", [] { return craft(kHeader, claims(R"(,"type":["access"])")); }, auth_errc::wrong_token_kind},
+        {"type_access_with_a_space", [] { return craft(kHeader, claims(R"(,"type":"access ")")); },
+         auth_errc::wrong_token_kind},
+        {"type_Access", [] { return craft(kHeader, claims(R"(,"type":"Access")")); }, auth_errc::wrong_token_kind},
+        {"type_empty", [] { return craft(kHeader, claims(R"(,"type":"")")); }, auth_errc::wrong_token_kind},
+        {"type_null", [] { return craft(kHeader, claims(R"(,"type":null)")); }, auth_errc::wrong_token_kind},
+        {"type_number", [] { return craft(kHeader, claims(R"(,"type":1)")); }, auth_errc::wrong_token_kind},
+        {"type_object", [] { return craft(kHeader, claims(R"(,"type":{"kind":"access"})")); }, auth_errc::wrong_token_kind},
+        {"token_type_refresh", [] { return craft(kHeader, claims(R"(,"token_type":"refresh")")); },
+         auth_errc::wrong_token_kind},
+        {"token_type_array_refresh", [] { return craft(kHeader, claims(R"(,"token_type":["refresh"])")); },
+         auth_errc::wrong_token_kind},
+        {"type_access_token_type_refresh", [] { return craft(kHeader, claims(R"(,"type":"access","token_type":"refresh")")); },
+         auth_errc::wrong_token_kind},
+        {"type_refresh_token_type_access", [] { return craft(kHeader, claims(R"(,"type":"refresh","token_type":"access")")); },
+         auth_errc::wrong_token_kind},
+        {"type_escaped_refresh", [] { return craft(kHeader, claims(R"(,"type":"\u0072efresh")")); },
+         auth_errc::wrong_token_kind},
+        {"key_prefixes_string", [] { return craft(kHeader, claims(R"(,"key_prefixes":"product:")")); },
+         auth_errc::bad_key_prefixes},
+        {"key_prefixes_with_a_number", [] { return craft(kHeader, claims(R"(,"key_prefixes":["product:",1])")); },
+         auth_errc::bad_key_prefixes},
+        {"key_prefixes_with_an_empty_string", [] { return craft(kHeader, claims(R"(,"key_prefixes":["product:",""])")); },
+         auth_errc::bad_key_prefixes},
+        {"key_prefixes_null", [] { return craft(kHeader, claims(R"(,"key_prefixes":null)")); }, auth_errc::bad_key_prefixes},
+        {"key_prefixes_object", [] { return craft(kHeader, claims(R"(,"key_prefixes":{"p":"product:"})")); },
+         auth_errc::bad_key_prefixes},
+        {"key_prefixes_nested_array", [] { return craft(kHeader, claims(R"(,"key_prefixes":[["product:"]])")); },
+         auth_errc::bad_key_prefixes},
         {"sub_missing", [] { return craft(kHeader, R"({"jti":"j","exp":1700003600})"); }, auth_errc::missing_claim},
         {"sub_empty", [] { return craft(kHeader, R"({"sub":"","jti":"j","exp":1700003600})"); }, auth_errc::missing_claim},
         {"sub_number", [] { return craft(kHeader, R"({"sub":42,"jti":"j","exp":1700003600})"); }, auth_errc::missing_claim},
@@ -430,12 +500,149 @@ TEST(JwtRole, WithoutClaimAdminSubjectIsAdmin) {
 TEST(JwtRole, WithoutClaimOtherSubjectsGetTheDefaultRole) {
     auto o = options();
     o.admin_subjects = {"4"};
-    o.default_role = Role::read;
-    EXPECT_EQ(role_of("", o), Role::read);
+    o.default_role = Role::write;  // AUTH_DEFAULT_ROLE=write
+    EXPECT_EQ(role_of("", o), Role::write);
+}
+
+TEST(JwtRole, TheDefaultRoleIsRead) {
+    EXPECT_EQ(JwtOptions{}.default_role, Role::read);
+    EXPECT_EQ(role_of(""), Role::read);
 }
 
 TEST(JwtRole, RoleNamesAreCaseSensitive) {
     EXPECT_EQ(role_of(R"(,"roles":["ADMIN"])"), Role::read);
+}
+
+// ---------------------------------------------------------------- token kind
+
+TEST(JwtKind, AcceptsATokenWithoutAKind) {
+    EXPECT_TRUE(verify(craft(kHeader, claims())));
+}
+
+TEST(JwtKind, AcceptsTheKindAccessInEitherClaim) {
+    EXPECT_TRUE(verify(craft(kHeader, claims(R"(,"type":"access")"))));
+    EXPECT_TRUE(verify(craft(kHeader, claims(R"(,"token_type":"access")"))));
+    EXPECT_TRUE(verify(craft(kHeader, claims(R"(,"type":"access","token_type":"access")"))));
+    EXPECT_TRUE(verify(craft(kHeader, claims(R"(,"type":"\u0061ccess")"))));  // the same string, escaped
+}
+
+TEST(JwtKind, RefusalSaysTheKindIsNotAccepted) {
+    auto r = verify(craft(kHeader, claims(R"(,"type":"password_reset")")));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message(), "token kind not accepted");
+}
+
+// ---------------------------------------------------------------- audience and issuer
+
+JwtOptions with_audience(std::string audience) {
+    auto o = options();
+    o.audience = std::move(audience);
+    return o;
+}
+
+JwtOptions with_issuer(std::string issuer) {
+    auto o = options();
+    o.issuer = std::move(issuer);
+    return o;
+}
+
+boost::system::error_code audience_error(std::string_view extra) {
+    return error_of(verify(craft(kHeader, claims(extra)), with_audience("yooni-cache")));
+}
+
+boost::system::error_code issuer_error(std::string_view extra) {
+    return error_of(verify(craft(kHeader, claims(extra)), with_issuer("https://auth.yooni.example")));
+}
+
+TEST(JwtAudience, AcceptsAStringEqualToTheAudience) {
+    EXPECT_EQ(audience_error(R"(,"aud":"yooni-cache")"), boost::system::error_code{});
+}
+
+TEST(JwtAudience, AcceptsAnArrayHoldingTheAudience) {
+    EXPECT_EQ(audience_error(R"(,"aud":["shop-web","yooni-cache"])"), boost::system::error_code{});
+    EXPECT_EQ(audience_error(R"(,"aud":["yooni-cache"])"), boost::system::error_code{});
+}
+
+TEST(JwtAudience, RefusesAMissingOrOtherAudience) {
+    const auto refused = make_error_code(auth_errc::wrong_audience);
+    EXPECT_EQ(audience_error(""), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":"shop-web")"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":"Yooni-Cache")"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":"yooni-cache ")"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":"yooni")"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":["shop-web"])"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":[])"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":"")"), refused);
+}
+
+TEST(JwtAudience, RefusesAnAudienceOfTheWrongType) {
+    const auto refused = make_error_code(auth_errc::wrong_audience);
+    EXPECT_EQ(audience_error(R"(,"aud":null)"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":1)"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":{"yooni-cache":true})"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":[["yooni-cache"]])"), refused);
+    EXPECT_EQ(audience_error(R"(,"aud":["yooni-cache",1])"), refused);  // not an array of strings
+}
+
+TEST(JwtAudience, IsNotCheckedWhenNotConfigured) {
+    EXPECT_TRUE(verify(craft(kHeader, claims(R"(,"aud":"shop-web")"))));
+    EXPECT_TRUE(verify(craft(kHeader, claims(R"(,"aud":1)"))));
+}
+
+TEST(JwtIssuer, AcceptsExactlyTheIssuer) {
+    EXPECT_EQ(issuer_error(R"(,"iss":"https://auth.yooni.example")"), boost::system::error_code{});
+}
+
+TEST(JwtIssuer, RefusesAMissingOtherOrMistypedIssuer) {
+    const auto refused = make_error_code(auth_errc::wrong_issuer);
+    EXPECT_EQ(issuer_error(""), refused);
+    EXPECT_EQ(issuer_error(R"(,"iss":"https://auth.yooni.example/")"), refused);
+    EXPECT_EQ(issuer_error(R"(,"iss":"HTTPS://AUTH.YOONI.EXAMPLE")"), refused);
+    EXPECT_EQ(issuer_error(R"(,"iss":"https://evil.example")"), refused);
+    EXPECT_EQ(issuer_error(R"(,"iss":["https://auth.yooni.example"])"), refused);
+    EXPECT_EQ(issuer_error(R"(,"iss":null)"), refused);
+    EXPECT_EQ(issuer_error(R"(,"iss":7)"), refused);
+}
+
+TEST(JwtIssuer, IsNotCheckedWhenNotConfigured) {
+    EXPECT_TRUE(verify(craft(kHeader, claims(R"(,"iss":"https://evil.example")"))));
+}
+
+TEST(JwtIssuer, BothChecksApplyWhenBothAreConfigured) {
+    auto o = with_audience("yooni-cache");
+    o.issuer = "ops";
+    EXPECT_TRUE(verify(craft(kHeader, claims(R"(,"aud":"yooni-cache","iss":"ops")")), o));
+    EXPECT_EQ(error_of(verify(craft(kHeader, claims(R"(,"aud":"yooni-cache")")), o)),
+              make_error_code(auth_errc::wrong_issuer));
+    EXPECT_EQ(error_of(verify(craft(kHeader, claims(R"(,"iss":"ops")")), o)), make_error_code(auth_errc::wrong_audience));
+}
+
+TEST(JwtAudience, MessagesAreFixedTexts) {
+    EXPECT_EQ(make_error_code(auth_errc::wrong_audience).message(), "token audience not accepted");
+    EXPECT_EQ(make_error_code(auth_errc::wrong_issuer).message(), "token issuer not accepted");
+    EXPECT_EQ(make_error_code(auth_errc::bad_key_prefixes).message(), "token key_prefixes claim invalid");
+}
+
+// ---------------------------------------------------------------- key_prefixes
+
+TEST(JwtKeyPrefixes, AbsentClaimNarrowsNothing) {
+    auto r = verify(craft(kHeader, claims()));
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->key_prefixes.has_value());
+}
+
+TEST(JwtKeyPrefixes, ClaimIsCarriedInThePrincipal) {
+    auto r = verify(craft(kHeader, claims(R"(,"key_prefixes":["product:a","order:"])")));
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_TRUE(r->key_prefixes.has_value());
+    EXPECT_EQ(*r->key_prefixes, (std::vector<std::string>{"product:a", "order:"}));
+}
+
+TEST(JwtKeyPrefixes, AnEmptyListAllowsNoKey) {
+    auto r = verify(craft(kHeader, claims(R"(,"key_prefixes":[])")));
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_TRUE(r->key_prefixes.has_value());
+    EXPECT_TRUE(r->key_prefixes->empty());
 }
 
 // ---------------------------------------------------------------- Authorization header
@@ -502,6 +709,20 @@ TEST(Authenticator, EmptyTokenIsABadScheme) {
 TEST(Authenticator, WhitespaceInsideTheTokenIsMalformed) {
     EXPECT_EQ(error_of(authenticate("Bearer abc def")), make_error_code(auth_errc::malformed));
     EXPECT_EQ(error_of(authenticate("Bearer abc\tdef")), make_error_code(auth_errc::malformed));
+}
+
+TEST(Authenticator, StaticTokensCarryNoKeyPrefixes) {
+    auto r = authenticate("Bearer " + std::string{kStatic});
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->key_prefixes.has_value());
+}
+
+TEST(Authenticator, AppliesTheAudienceToJwts) {
+    auto a = authenticator(with_audience("yooni-cache"));
+    EXPECT_EQ(error_of(a.authenticate("Bearer " + craft(kHeader, claims(R"(,"aud":"shop-web")")), at(kNow))),
+              make_error_code(auth_errc::wrong_audience));
+    EXPECT_TRUE(a.authenticate("Bearer " + craft(kHeader, claims(R"(,"aud":"yooni-cache")")), at(kNow)));
+    EXPECT_TRUE(a.authenticate("Bearer " + std::string{kStatic}, at(kNow)));  // static tokens are not JWTs
 }
 
 TEST(Authenticator, AcceptsAValidJwt) {

@@ -30,7 +30,7 @@ TEST(MonitoringClusterInfo, HasThePythonSystemsShape) {
               R"({"id":"07c37dfeb235213a872192d90877d0cd55635b91","address":"127.0.0.1:30004","flags":["slave"],)"
               R"("master_id":"e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca","ping_sent":0,"pong_recv":1426238317239,)"
               R"("config_epoch":4,"link_state":"connected","slots":[],"hostname":"","role":"replica",)"
-              R"("slot_count":0,"migrating":[],"importing":[]}]})");
+              R"("slot_count":0,"migrating":[],"importing":[]}],"warnings":[]})");
 }
 
 TEST(MonitoringClusterInfo, MissingFieldsAreNull) {
@@ -38,7 +38,7 @@ TEST(MonitoringClusterInfo, MissingFieldsAreNull) {
     EXPECT_EQ(boost::json::serialize(json),
               R"({"cluster_enabled":true,"cluster_state":"fail","cluster_size":null,"cluster_known_nodes":null,)"
               R"("cluster_slots_assigned":null,"cluster_slots_ok":null,"cluster_slots_pfail":null,)"
-              R"("cluster_slots_fail":null,"nodes":[]})");
+              R"("cluster_slots_fail":null,"nodes":[],"warnings":[]})");
 }
 
 TEST(MonitoringClusterInfo, WhatEachNodeSaidOfItselfIsAdded) {

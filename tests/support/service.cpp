@@ -18,7 +18,8 @@ std::vector<std::string> default_env() {
 // Settings a developer's shell may hold must not leak into tests.
 std::vector<std::string> cleared_env() {
     return {"REDIS_URL", "REDIS_CLUSTER_ENABLED", "REDIS_CLUSTER_NODES", "REDIS_HOST", "REDIS_PORT", "HOST", "PORT",
-            "SECRET_KEY", "API_TOKENS"};
+            "SECRET_KEY", "API_TOKENS", "AUTH_DEFAULT_ROLE", "AUTH_AUDIENCE", "AUTH_ISSUER", "API_KEY_PREFIXES",
+            "METRICS_TOKEN"};
 }
 
 void write_file(const std::string& path, const std::string& text) {

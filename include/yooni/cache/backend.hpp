@@ -35,12 +35,13 @@ enum class errc {
     unavailable = 1,    // the backend cannot be reached (e.g. Redis down)
     timeout,            // the deadline passed
     decode_error,       // a stored value could not be decoded (corrupt)
-    too_large,          // the value can never fit (memory bound)
+    too_large,          // the value can never fit (memory bound), or is larger than the codec decodes
     bad_pattern,        // pattern longer than the limit
     backend_error,      // the backend answered with an error
     not_replicated,     // a write fewer replicas confirmed than REDIS_WAIT_REPLICAS asks
     compute_failed,     // get_or_compute: the computation threw (its waiters get this)
     over_budget,        // the answer would exceed the caller's byte budget (mget's max_total_bytes)
+    decoded_too_large,  // a stored value inflates beyond the codec's max_decoded_bytes (not corrupt: refused)
 };
 const boost::system::error_category& category();
 boost::system::error_code make_error_code(errc e);

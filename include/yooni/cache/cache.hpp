@@ -43,7 +43,16 @@ public:
 
     // The decoded value, or nullopt on a miss.
     awaitable<result<std::optional<std::string>>> get(std::string key, Deadline deadline);
-    // ttl: nullopt = the default TTL; zero = no expiry.
+    // The value as the backend stores it (counted as a get, hit or miss), for
+    // callers that can use the stored form: its entity tag, its gzip member
+    // (codec().gzip_member) passed on without inflating. decode_stored() gives
+    // the value itself, with get()'s errors and counts.
+    awaitable<result<std::optional<std::string>>> get_stored(std::string key, Deadline deadline);
+    result<std::string> decode_stored(std::string_view stored);
+    // ttl: nullopt = the default TTL; zero = no expiry. A value larger than
+    // the codec's max_decoded_bytes is refused (errc::too_large): no read
+    // could return it. A stored value that inflates beyond that limit is
+    // errc::decoded_too_large for get and mget, counted in decode_errors.
     awaitable<result<void>> set(std::string key, std::string value, std::optional<std::chrono::seconds> ttl,
                                 Deadline deadline);
     // True when the key existed.
@@ -60,6 +69,7 @@ public:
         std::string value;
         std::optional<std::chrono::seconds> ttl;
     };
+    // A value too large for the codec (see set) refuses the whole call.
     awaitable<result<void>> mset(std::vector<Item> items, Deadline deadline);
     awaitable<result<std::size_t>> mdel(std::vector<std::string> keys, Deadline deadline);
     awaitable<result<std::size_t>> delete_pattern(std::string pattern, Deadline deadline);
@@ -82,6 +92,8 @@ public:
 
 private:
     result<std::optional<std::string>> decode(std::optional<std::string> stored);
+    // Whether a value of this size could be read back (codec's max_decoded_bytes).
+    bool readable(std::string_view value) const;
     std::string encode(std::string_view value);
     awaitable<result<std::string>> run_flight(std::string key, std::shared_ptr<Flight> flight, Compute compute,
                                               std::optional<std::chrono::seconds> ttl, Deadline deadline);

@@ -5,6 +5,12 @@
 // into shards (by key hash), each with its own mutex, LRU list and byte count;
 // the byte bound is divided evenly over shards.
 //
+// Placement: a key's shard and bucket come from SipHash-1-3 under a 128-bit
+// key drawn from the system's CSPRNG when the store is built, so whoever
+// chooses the keys (HTTP clients) cannot compute keys that pile into one
+// bucket (hash flooding: with std::hash's fixed, public seed they could, and
+// every call on that shard then walked the pile under its lock).
+//
 // Accounting: an entry costs key bytes + value bytes + kEntryOverheadBytes;
 // an entry larger than a shard's bound is refused (set returns false).
 #pragma once
@@ -34,7 +40,26 @@ public:
         std::uint64_t expirations = 0;  // entries dropped because their TTL passed
     };
 
+    // The SipHash key that places keys in shards and buckets.
+    struct HashKey {
+        std::uint64_t k0 = 0;
+        std::uint64_t k1 = 0;
+    };
+
+    // The shape of the hash table, for tests and diagnostics.
+    struct TableStats {
+        std::size_t shards = 0;
+        std::size_t buckets = 0;            // over all shards
+        std::size_t max_chain = 0;          // entries in the fullest bucket
+        std::size_t max_shard_entries = 0;  // entries in the fullest shard
+        std::size_t min_shard_entries = 0;  // and in the emptiest
+    };
+
+    // The hash key is drawn at random (throws std::runtime_error when the
+    // system's random source fails).
     explicit MemoryStore(std::size_t max_bytes, std::size_t shards = 16);
+    // A fixed hash key: for tests, which need placement to be reproducible.
+    MemoryStore(std::size_t max_bytes, std::size_t shards, HashKey hash_key);
     ~MemoryStore();
     MemoryStore(const MemoryStore&) = delete;
     MemoryStore& operator=(const MemoryStore&) = delete;
@@ -55,6 +80,9 @@ public:
 
     // For tests: a clock offset added to Clock::now() so TTLs can be tested without sleeping.
     void advance_clock_for_test(std::chrono::milliseconds by);
+    // Walks every bucket of every shard, each shard under its lock: O(entries),
+    // for tests and diagnostics only, never for a request's path.
+    TableStats debug_table_stats() const;
 
 private:
     struct Shard;
@@ -62,7 +90,9 @@ private:
     // Milliseconds since epoch_, the unit entries store their expiry in.
     std::uint64_t now_ms() const;
     Shard& shard_for(std::uint64_t hash);
+    std::uint64_t key_hash(std::string_view key) const;
 
+    HashKey hash_key_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::size_t max_bytes_;
     Clock::time_point epoch_;

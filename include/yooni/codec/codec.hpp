@@ -18,6 +18,7 @@
 #include <boost/system/result.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,10 @@ public:
     // The same, refusing (errc::too_large) an output above max_bytes (or above
     // the options' max_decoded_bytes, whichever is lower) without producing it.
     boost::system::result<std::string> decode(std::string_view stored, std::size_t max_bytes) const;
+    // The gzip member a stored value holds, without inflating it: the member
+    // itself (gzip format), or its base64 undone ("gzip:" legacy format).
+    // nullopt for a value stored plain, or a "gzip:" value whose base64 is bad.
+    std::optional<std::string> gzip_member(std::string_view stored) const;
 
 private:
     Options options_;

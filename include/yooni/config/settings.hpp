@@ -100,8 +100,14 @@ struct AuthSettings {
     Secret secret_key;                          // SECRET_KEY; empty = random at start (loopback only)
     std::vector<StaticToken> static_tokens;     // API_TOKENS: "name:role:token,..."
     std::vector<std::string> admin_subjects;    // AUTH_ADMIN_SUBJECTS: JWT subs that are admins, comma list
-    Role default_role = Role::write;            // AUTH_DEFAULT_ROLE for JWTs without roles/scope claim
+    Role default_role = Role::read;             // AUTH_DEFAULT_ROLE for JWTs without roles/scope claim (least privilege)
+    std::string audience;                       // AUTH_AUDIENCE: a JWT's aud must name it; empty = not checked
+    std::string issuer;                         // AUTH_ISSUER: a JWT's iss must equal it; empty = not checked
     std::chrono::seconds leeway{30};            // AUTH_LEEWAY_SECONDS, 0..300
+    // API_KEY_PREFIXES: the cache API touches only keys starting with one of
+    // these (the HTTP key as given); empty = every key of the backend.
+    std::vector<std::string> key_prefixes;
+    Secret metrics_token;                       // METRICS_TOKEN: bearer token /metrics requires; empty = public
 };
 
 struct HttpSettings {
@@ -168,7 +174,8 @@ LoadedSettings load(const Environment& environment);
 std::vector<std::string> describe(const LoadedSettings& loaded);
 
 // Warnings about weak settings (short SECRET_KEY, short static tokens, a
-// non-loopback HOST without SECRET_KEY, compression level extremes ...).
+// non-loopback HOST without SECRET_KEY, write access by default, JWTs of any
+// audience, a Redis shared without API_KEY_PREFIXES, a public /metrics ...).
 std::vector<std::string> warnings(const LoadedSettings& loaded);
 
 // Every variable name the service reads, with its default as text and a one-line meaning.

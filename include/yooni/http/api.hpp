@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -62,7 +63,16 @@ struct ApiOptions {
     std::size_t max_batch_keys = 1000;
     std::size_t max_response_bytes = 64u << 20;  // batch/get answers larger than this are 413
     std::chrono::seconds default_ttl{300};
+    // API_KEY_PREFIXES: the cache routes touch only keys starting with one of
+    // these (and with one of the token's key_prefixes, when it has the claim);
+    // empty = every key.
+    std::vector<std::string> key_prefixes;
+    config::Secret metrics_token;   // METRICS_TOKEN: /metrics wants it as a bearer token; empty = public
 };
+
+// SHA-256 of a bearer credential: METRICS_TOKEN is compared as a digest, in
+// constant time, so the time taken says nothing of how much of it matched.
+using TokenDigest = std::array<unsigned char, 32>;
 
 // What the header alone decides: the route and who asks. The server asks for
 // it before it reads a body, so an unauthorised peer never gets one read,
@@ -100,6 +110,8 @@ private:
     cache::Cache& cache_;
     const Authenticator& auth_;
     ApiOptions options_;
+    std::optional<TokenDigest> metrics_digest_;  // of METRICS_TOKEN; nullopt = /metrics public
+    std::atomic<int> readiness_{-1};             // what /readyz answered last: -1 never, 0 not ready, 1 ready
     std::atomic<bool> draining_{false};
     HttpStats http_stats_;
     std::chrono::system_clock::time_point started_;

@@ -16,7 +16,8 @@ struct Request {
     std::string query;                         // raw query string, without '?'
     std::vector<std::string> authorization;    // every Authorization header value
     std::string content_type;
-    std::string if_none_match;                 // for the dashboard's files (ETag)
+    std::string if_none_match;                 // conditional GET/HEAD (cache values, the dashboard's files)
+    std::string accept_encoding;               // whether a stored gzip member may be sent as it is
     std::string body;
     std::chrono::steady_clock::time_point deadline;  // for cache calls (HTTP_REQUEST_TIMEOUT_MS)
 };
@@ -26,6 +27,7 @@ struct Response {
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+    bool omit_body = false;  // HEAD: the headers of the answer to GET (Content-Length included), no body
 };
 
 }  // namespace yooni::http

@@ -50,6 +50,12 @@ struct ClusterNodeInfo {
 // A malformed line fails the whole text, with an error naming it.
 boost::system::result<std::vector<ClusterNodeInfo>, ParseError> parse_cluster_nodes(std::string_view text);
 
+// The addresses of the masters that serve slots and have no replica that is
+// not flagged fail: while one of them is down no failover can take its place,
+// and (with cluster-require-full-coverage, the default) the cluster refuses
+// every key until it returns.
+std::vector<std::string> masters_without_replica(const std::vector<ClusterNodeInfo>& nodes);
+
 // "key:value" lines ("\r\n" or "\n"); blank lines are skipped; a line
 // without ':' is an error naming it.
 boost::system::result<std::map<std::string, std::string>, ParseError> parse_cluster_info(std::string_view text);

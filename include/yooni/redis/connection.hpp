@@ -53,6 +53,7 @@ enum class errc {
     redirect_loop,       // (cluster) too many MOVED/ASK for one command
     server_error,        // an error reply where a value was required
     not_replicated,      // a write fewer replicas confirmed (WAIT) than asked
+    cluster_down,        // (cluster) CLUSTERDOWN while a failed master has no replica: no failover can end it
 };
 const boost::system::error_category& category();
 boost::system::error_code make_error_code(errc e);

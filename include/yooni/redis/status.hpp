@@ -52,6 +52,7 @@ struct ClusterStatus {
     std::string last_error;
     std::size_t uncovered_slots = 0;
     std::optional<ClusterHealth> health;  // absent while unknown
+    std::vector<std::string> masters_without_replica;  // serving masters no replica could replace
 };
 
 // One Sentinel as the Sentinel client last saw it.
@@ -87,6 +88,7 @@ struct ClusterNodeStatus {
     ClusterNodeInfo node;
     std::optional<std::string> role;  // INFO's role: "master" or "slave"
     std::optional<std::int64_t> keys, used_memory_bytes, ops_per_sec;
+    std::optional<std::string> not_asked;  // why this node's own INFO is missing (hung, down, flagged fail)
 };
 
 // The cluster as one node sees it: its CLUSTER INFO fields and every node.

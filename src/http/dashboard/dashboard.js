@@ -447,6 +447,17 @@
     setText('cluster-state', 'cluster ' + clusterState);
     $('cluster-state').className = 'badge ' + stateClass;
 
+    // What an operator should know before the next failure (masters without
+    // a replica, nodes that did not answer), as the service words it.
+    const warnings = Array.isArray(info.warnings) ? info.warnings.filter((w) => typeof w === 'string') : [];
+    const list = $('cluster-warnings');
+    list.replaceChildren(...warnings.map((w) => {
+      const li = document.createElement('li');
+      li.textContent = w;
+      return li;
+    }));
+    list.hidden = warnings.length === 0;
+
     // Owners, colours and per-slot state.
     const masters = nodes.filter((n) => roleOf(n) === 'master');
     const firstSlot = (n) => {

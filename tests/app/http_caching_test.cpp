@@ -1,0 +1,185 @@
+// HTTP the way caches speak it (issue #13, items 1 and 2), on the memory,
+// standalone Redis and Redis Cluster backends, against the real binary:
+// - every GET carries a strong ETag, SHA-1 of the stored bytes: the same on
+//   every backend, and what Redis's own redis.sha1hex of the value gives;
+// - If-None-Match answers 304 without a body;
+// - HEAD answers GET's headers (Content-Length included) without the body;
+// - a client that accepts gzip gets the stored gzip member as it is
+//   (Content-Encoding: gzip, Vary: Accept-Encoding), others the document.
+#include "support/process.hpp"
+#include "support/redis_cluster.hpp"
+#include "support/redis_server.hpp"
+#include "support/service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace yooni::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string sample_4k() {
+    std::ifstream f{std::string{YOONI_SOURCE_DIR} + "/bench/data/sample-product-4k.json"};
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// /usr/bin/python3 decodes the answer by hand, as a client library would.
+const char* kPythonClient = R"PY(
+import gzip, sys, urllib.request
+req = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2], "Accept-Encoding": "gzip"})
+with urllib.request.urlopen(req) as r:
+    body = r.read()
+    assert r.headers["Content-Encoding"] == "gzip", r.headers
+    assert "Accept-Encoding" in r.headers["Vary"], r.headers
+    sys.stdout.write(gzip.decompress(body).decode())
+)PY";
+
+enum class Kind { memory, standalone, cluster };
+
+class HttpCaching : public ::testing::TestWithParam<Kind> {
+protected:
+    void SetUp() override {
+        std::vector<std::string> env;
+        switch (GetParam()) {
+            case Kind::memory: break;
+            case Kind::standalone:
+                redis_ = std::make_unique<RedisServer>();
+                env.push_back("REDIS_URL=redis://127.0.0.1:" + std::to_string(redis_->port()));
+                break;
+            case Kind::cluster:
+                cluster_ = std::make_unique<RedisCluster>(ClusterOptions{.masters = 3, .replicas = 0});
+                env.push_back("REDIS_CLUSTER_ENABLED=true");
+                env.push_back("REDIS_CLUSTER_NODES=127.0.0.1:" + std::to_string(cluster_->any_port()));
+                break;
+        }
+        svc_ = std::make_unique<Service>(ServiceOptions{.env = env});
+    }
+    // The stored value's SHA-1 as Redis computes it (Lua's redis.sha1hex).
+    std::string redis_sha1(const std::string& key) {
+        const std::vector<std::string> args{"EVAL", "return redis.sha1hex(redis.call('GET', KEYS[1]))", "1", key};
+        if (redis_) return redis_->cli(args).out;
+        return cluster_->cli(cluster_->port_for_slot(cluster_->key_slot(key)), args) + "\n";
+    }
+    HttpResponse get(const std::string& key, std::vector<std::pair<std::string, std::string>> headers = {},
+                     const std::string& method = "GET") {
+        headers.emplace_back("Authorization", "Bearer " + kReaderToken);
+        return http_request(svc_->port(), method, "/api/v1/cache/" + key, headers);
+    }
+
+    std::unique_ptr<RedisServer> redis_;
+    std::unique_ptr<RedisCluster> cluster_;
+    std::unique_ptr<Service> svc_;
+};
+
+TEST_P(HttpCaching, EveryGetCarriesTheStoredBytesSha1AsAStrongEntityTag) {
+    const std::string small = R"({"id":123,"name":"humidifier"})";
+    const std::string big = sample_4k();
+    ASSERT_EQ(svc_->put("/api/v1/cache/etag:small", small).status, 200);
+    ASSERT_EQ(svc_->put("/api/v1/cache/etag:big", big).status, 200);
+    for (const auto& [key, doc] : {std::pair{"etag:small", small}, std::pair{"etag:big", big}}) {
+        const auto r = get(key);
+        ASSERT_EQ(r.status, 200);
+        EXPECT_EQ(r.body, doc);
+        const auto tag = r.header("etag");
+        ASSERT_EQ(tag.size(), 42u) << tag;  // "40 hex digits"
+        EXPECT_EQ(tag.front(), '"');
+        EXPECT_EQ(r.header("vary"), "Accept-Encoding");
+        EXPECT_EQ(get(key).header("etag"), tag) << "the tag of an unchanged value changed";
+        if (GetParam() != Kind::memory)
+            EXPECT_EQ("\"" + redis_sha1(key).substr(0, 40) + "\"", tag) << "Redis computes another tag";
+    }
+    // The same stored value has the same tag on every backend: the sample's
+    // tag on a memory service equals this one.
+    Service memory{};
+    ASSERT_EQ(memory.put("/api/v1/cache/etag:big", big).status, 200);
+    EXPECT_EQ(http_request(memory.port(), "GET", "/api/v1/cache/etag:big", bearer(kReaderToken)).header("etag"),
+              get("etag:big").header("etag"));
+    // A new value, a new tag.
+    ASSERT_EQ(svc_->put("/api/v1/cache/etag:small", R"({"id":124})").status, 200);
+    EXPECT_NE(get("etag:small").header("etag"), get("etag:big").header("etag"));
+}
+
+TEST_P(HttpCaching, IfNoneMatchAnswers304WithoutABody) {
+    ASSERT_EQ(svc_->put("/api/v1/cache/cond", sample_4k()).status, 200);
+    const auto tag = get("cond").header("etag");
+    for (const std::string& header : {tag, "\"other\", " + tag, "W/" + tag, std::string{"*"}}) {
+        const auto r = get("cond", {{"If-None-Match", header}});
+        EXPECT_EQ(r.status, 304) << header;
+        EXPECT_TRUE(r.body.empty()) << header;
+        EXPECT_EQ(r.header("etag"), tag);
+    }
+    EXPECT_EQ(get("cond", {{"If-None-Match", "\"0000\""}}).status, 200);
+    EXPECT_EQ(get("cond-missing", {{"If-None-Match", "*"}}).status, 404);
+    // Changed since: the new value.
+    ASSERT_EQ(svc_->put("/api/v1/cache/cond", "[1]").status, 200);
+    const auto changed = get("cond", {{"If-None-Match", tag}});
+    EXPECT_EQ(changed.status, 200);
+    EXPECT_EQ(changed.body, "[1]");
+}
+
+TEST_P(HttpCaching, HeadAnswersGetsHeadersWithoutTheBody) {
+    ASSERT_EQ(svc_->put("/api/v1/cache/head", sample_4k()).status, 200);
+    const auto full = get("head");
+    const auto head = get("head", {}, "HEAD");
+    EXPECT_EQ(head.status, 200);
+    EXPECT_TRUE(head.body.empty()) << head.body.substr(0, 80);
+    EXPECT_EQ(head.header("content-length"), std::to_string(full.body.size()));
+    EXPECT_EQ(head.header("etag"), full.header("etag"));
+    const auto zipped = get("head", {{"Accept-Encoding", "gzip"}}, "HEAD");
+    EXPECT_EQ(zipped.header("content-encoding"), "gzip");
+    EXPECT_EQ(zipped.header("content-length"), std::to_string(get("head", {{"Accept-Encoding", "gzip"}}).body.size()));
+    const auto missing = get("head-missing", {}, "HEAD");
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_TRUE(missing.body.empty());
+    EXPECT_EQ(http_request(svc_->port(), "HEAD", "/api/v1/cache/head").status, 401);
+    EXPECT_EQ(http_request(svc_->port(), "HEAD", "/livez").status, 200);
+}
+
+TEST_P(HttpCaching, AClientThatAcceptsGzipGetsTheStoredMemberAsItIs) {
+    const std::string doc = sample_4k();
+    ASSERT_EQ(svc_->put("/api/v1/cache/zip", doc).status, 200);
+    const auto plain = get("zip");
+    EXPECT_EQ(plain.body, doc);
+    EXPECT_EQ(plain.header("content-encoding"), "");
+    for (const std::string accept : {"gzip", "deflate, gzip;q=0.5", "*", "br;q=1.0, GZIP", "gzip;q=0.001"}) {
+        const auto r = get("zip", {{"Accept-Encoding", accept}});
+        EXPECT_EQ(r.header("content-encoding"), "gzip") << accept;
+        EXPECT_TRUE(r.body.starts_with("\x1f\x8b")) << accept;
+        EXPECT_LT(r.body.size(), doc.size() / 2) << accept;
+        EXPECT_EQ(r.header("etag"), plain.header("etag")) << "one stored value, one tag";
+    }
+    for (const std::string accept : {"identity", "gzip;q=0", "gzip;q=0.000, *", "deflate", "*;q=0"}) {
+        const auto r = get("zip", {{"Accept-Encoding", accept}});
+        EXPECT_EQ(r.header("content-encoding"), "") << accept;
+        EXPECT_EQ(r.body, doc) << accept;
+    }
+    // A value too small to be stored compressed is sent as it is.
+    ASSERT_EQ(svc_->put("/api/v1/cache/zip:small", "[1,2,3]").status, 200);
+    const auto small = get("zip:small", {{"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(small.header("content-encoding"), "");
+    EXPECT_EQ(small.body, "[1,2,3]");
+    // Real clients decode it: curl --compressed and Python's urllib by hand.
+    const auto url = "http://127.0.0.1:" + std::to_string(svc_->port()) + "/api/v1/cache/zip";
+    const auto curl = run_command({"curl", "-s", "--compressed", "-H", "Authorization: Bearer " + kReaderToken, url});
+    EXPECT_EQ(curl.out, doc);
+    const auto python = run_command({"/usr/bin/python3", "-c", kPythonClient, url, kReaderToken});
+    EXPECT_EQ(python.exit_code, 0) << python.err;
+    EXPECT_EQ(python.out, doc);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, HttpCaching, ::testing::Values(Kind::memory, Kind::standalone, Kind::cluster),
+                         [](const auto& info) {
+                             switch (info.param) {
+                                 case Kind::memory: return std::string{"memory"};
+                                 case Kind::standalone: return std::string{"standalone"};
+                                 case Kind::cluster: return std::string{"cluster"};
+                             }
+                             return std::string{"unknown"};
+                         });
+
+}  // namespace
+}  // namespace yooni::test
