@@ -131,12 +131,13 @@ std::string describe(const boost::system::error_code& ec, const Connection& conn
     return ec.message();
 }
 
-// A reply to a write that says the node refused it: it did not run, and a
-// new master is to be found.
+// A reply that says the node refused the command (it did not run): from a
+// master, a new master is to be found; from a replica, the master is asked.
 bool refusal(const OwnedReply& reply) {
     if (!reply->is_error()) return false;
     const auto m = reply->error_message();
-    return m.starts_with("READONLY") || m.starts_with("NOREPLICAS") || m.starts_with("MASTERDOWN");
+    return m.starts_with("READONLY") || m.starts_with("NOREPLICAS") || m.starts_with("MASTERDOWN") ||
+           m.starts_with("LOADING");
 }
 
 // One command on a Sentinel (control thread).
@@ -532,8 +533,8 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
                 if (!replica && (detail::never_sent(ec) || sent_maybe)) impl_->request_lookup(node);
                 again = detail::never_sent(ec) || (sent_maybe && reads);
             }
-            // A replica that fails: the master answers the reads from now on.
-            if (replica && !replies) use_replica = false;
+            // A replica that fails or refuses: the master answers the reads from now on.
+            if (replica) use_replica = false;
         }
         if (!again) co_return replies;
         const auto next = std::chrono::steady_clock::now() + pause;

@@ -15,7 +15,7 @@
 //
 // Retries during a switch, within the call's deadline: reads always; writes
 // only when they certainly never reached a node (no link could be opened) or
-// the node refused them (READONLY, NOREPLICAS, MASTERDOWN). A write in flight
+// the node refused them (READONLY, NOREPLICAS, MASTERDOWN, LOADING). A write in flight
 // when the link to the master broke fails with errc::closed: it may have
 // been applied, and the caller is told so rather than guessed for.
 #pragma once
