@@ -72,6 +72,7 @@ struct Sentinel::Impl {
     std::string subscribed;
     std::string last_error;
     std::string logged_error;  // the last failure logged: each cause is logged once
+    int unlogged_failures = 0;
 
     explicit Impl(SentinelOptions o) : options(std::move(o)) {
         for (const auto& s : options.sentinels) sentinel_status.push_back({s.to_string(), false, {}});
@@ -106,13 +107,24 @@ struct Sentinel::Impl {
         });
     }
 
+    // The status has every failure at once; the log has a cause once it
+    // holds (the same twice in a row, or failures going on three times
+    // without one), and not again while it stays: a first attempt that ran
+    // out of time while the links were still opening is not logged as the
+    // cause when the next one says what it is.
     void set_error(std::string error) {
         std::lock_guard lock{mutex};
-        if (!error.empty() && error != logged_error) {
-            spdlog::error("redis.sentinel_lookup_failed master_name={} error={}", options.master_name, error);
-            logged_error = error;
+        if (error.empty()) {
+            logged_error.clear();
+            unlogged_failures = 0;
+        } else if (error != logged_error) {
+            ++unlogged_failures;
+            if (error == last_error || unlogged_failures >= 3) {
+                spdlog::error("redis.sentinel_lookup_failed master_name={} error={}", options.master_name, error);
+                logged_error = error;
+                unlogged_failures = 0;
+            }
         }
-        if (error.empty()) logged_error.clear();
         last_error = std::move(error);
     }
 };
@@ -504,6 +516,10 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
     for (const auto& c : commands) reads = reads && c.read_only;
     bool use_replica = reads && impl_->options.read_from_replicas;
     auto pause = std::chrono::milliseconds{10};
+    // Why the master could not be used by the last attempts: what the call
+    // answers when its deadline passes while it waits for one (unavailable,
+    // not a slow answer).
+    std::optional<boost::system::error_code> unavailable;
     for (;;) {
         auto target = impl_->target.load();
         result<std::vector<OwnedReply>> replies = make_error_code(errc::no_node);
@@ -529,6 +545,7 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
                     again = again && (commands[i].read_only || refusal((*replies)[i]));
             } else {
                 const auto ec = replies.error();
+                if (ec == make_error_code(errc::timeout) && unavailable) co_return *unavailable;
                 const bool sent_maybe = detail::link_lost(ec);
                 if (!replica && (detail::never_sent(ec) || sent_maybe)) impl_->request_lookup(node);
                 again = detail::never_sent(ec) || (sent_maybe && reads);
@@ -537,6 +554,7 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
             if (replica) use_replica = false;
         }
         if (!again) co_return replies;
+        if (!replies) unavailable = replies.error();
         const auto next = std::chrono::steady_clock::now() + pause;
         if (next >= deadline) co_return replies;
         impl_->retries.fetch_add(1, std::memory_order_relaxed);
