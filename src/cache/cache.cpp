@@ -202,6 +202,37 @@ awaitable<result<void>> Cache::set(std::string key, std::string value, std::opti
     co_return done;
 }
 
+awaitable<result<std::optional<std::string>>> Cache::set_if(std::string key, std::string value,
+                                                            std::optional<std::chrono::seconds> ttl, Precondition pre,
+                                                            Deadline deadline) {
+    OpTimer timer{stats_, Op::set};
+    if (!readable(value)) {
+        timer.failed();
+        co_return make_error_code(errc::too_large);
+    }
+    Entry entry{std::move(key), encode(value), ttl.value_or(options_.default_ttl)};
+    std::string tag = sha1_hex(entry.value);
+    auto done = co_await backend_.set_if(std::move(entry), std::move(pre), deadline);
+    if (!done) {
+        timer.failed();
+        co_return done.error();
+    }
+    if (!*done) co_return std::optional<std::string>{};
+    stats_.sets.fetch_add(1, std::memory_order_relaxed);
+    co_return std::optional<std::string>{std::move(tag)};
+}
+
+awaitable<result<bool>> Cache::del_if(std::string key, Precondition pre, Deadline deadline) {
+    OpTimer timer{stats_, Op::del};
+    auto done = co_await backend_.del_if(std::move(key), std::move(pre), deadline);
+    if (!done) {
+        timer.failed();
+        co_return done;
+    }
+    if (*done) stats_.deletes.fetch_add(1, std::memory_order_relaxed);
+    co_return done;
+}
+
 awaitable<result<bool>> Cache::del(std::string key, Deadline deadline) {
     OpTimer timer{stats_, Op::del};
     auto existed = co_await backend_.del(std::move(key), deadline);

@@ -51,4 +51,18 @@ BackendStatus MemoryBackend::status() const {
     return MemoryStatus{s.entries, s.bytes, s.max_bytes, s.evictions, s.expirations};
 }
 
+awaitable<result<bool>> MemoryBackend::set_if(Entry entry, Precondition pre, Deadline) {
+    const MemoryStore::Check check = [&pre](std::optional<std::string_view> current) { return pre.holds(current); };
+    auto done = store_.set_if(entry.key, std::move(entry.value), entry.ttl, &check);
+    if (!done) co_return false;
+    if (!*done) co_return result<bool>{boost::system::in_place_error, make_error_code(errc::too_large)};
+    co_return true;
+}
+
+awaitable<result<bool>> MemoryBackend::del_if(std::string key, Precondition pre, Deadline) {
+    const MemoryStore::Check check = [&pre](std::optional<std::string_view> current) { return pre.holds(current); };
+    auto done = store_.del_if(key, check);
+    co_return done.has_value() && *done;
+}
+
 }  // namespace yooni::cache

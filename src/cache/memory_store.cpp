@@ -270,8 +270,14 @@ std::optional<std::string> MemoryStore::get(std::string_view key) {
 }
 
 bool MemoryStore::set(std::string_view key, std::string value, std::chrono::milliseconds ttl) {
+    return set_if(key, std::move(value), ttl, nullptr).value_or(false);
+}
+
+std::optional<bool> MemoryStore::set_if(std::string_view key, std::string value, std::chrono::milliseconds ttl,
+                                        const Check* check) {
     if (ttl.count() < 0) {  // expired before it was stored, as Redis treats a past EXAT
-        del(key);
+        if (check && !del_if(key, *check)) return std::nullopt;
+        if (!check) del(key);
         return true;
     }
     const auto hash = key_hash(key);
@@ -281,6 +287,11 @@ bool MemoryStore::set(std::string_view key, std::string value, std::chrono::mill
     Shard& shard = shard_for(hash);
     std::lock_guard lock{shard.mutex};
     Entry** link = shard.find(hash, key);
+    if (check) {
+        std::optional<std::string_view> current;
+        if (*link && !(*link)->expired(now)) current = (*link)->value();
+        if (!(*check)(current)) return std::nullopt;
+    }
 
     if (key.size() > kMaxLength || value.size() > kMaxLength || cost > shard.max_bytes) {
         // The caller meant to replace this key: its old value must not stay readable.
@@ -310,6 +321,25 @@ bool MemoryStore::set(std::string_view key, std::string value, std::chrono::mill
     }
     shard.sweep(now);
     shard.evict_to_bound(now);
+    return true;
+}
+
+std::optional<bool> MemoryStore::del_if(std::string_view key, const Check& check) {
+    const auto hash = key_hash(key);
+    const auto now = now_ms();
+    Shard& shard = shard_for(hash);
+    std::lock_guard lock{shard.mutex};
+    Entry** link = shard.find(hash, key);
+    const bool live = *link && !(*link)->expired(now);
+    std::optional<std::string_view> current;
+    if (live) current = (*link)->value();
+    if (!check(current)) return std::nullopt;
+    if (!*link) return false;
+    if (!live) {
+        shard.expire(link);
+        return false;
+    }
+    shard.erase(link);
     return true;
 }
 

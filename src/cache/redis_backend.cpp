@@ -46,6 +46,48 @@ awaitable<result<void>> RedisBackend::set(Entry entry, Deadline deadline) {
     co_return result<void>{};
 }
 
+namespace {
+
+redis::Client::Condition condition_of(const Precondition& pre) {
+    redis::Client::Condition c;
+    switch (pre.kind) {
+        case Precondition::Kind::tag: c.kind = redis::Client::Condition::Kind::tag; break;
+        case Precondition::Kind::absent: c.kind = redis::Client::Condition::Kind::absent; break;
+        case Precondition::Kind::none:
+        case Precondition::Kind::exists: c.kind = redis::Client::Condition::Kind::exists; break;
+    }
+    c.sha1_hex = pre.tags;
+    return c;
+}
+
+}  // namespace
+
+awaitable<result<bool>> RedisBackend::set_if(Entry entry, Precondition pre, Deadline deadline) {
+    if (pre.kind == Precondition::Kind::none) {
+        auto done = co_await set(std::move(entry), deadline);
+        if (!done) co_return result<bool>{boost::system::in_place_error, done.error()};
+        co_return true;
+    }
+    const auto item = key_value(entry);
+    const auto wait = wait_for();
+    const auto when = condition_of(pre);
+    auto done = co_await client_->set_if(item, when, wait, deadline);
+    if (!done) co_return result<bool>{boost::system::in_place_error, to_cache_error(done.error())};
+    co_return *done;
+}
+
+awaitable<result<bool>> RedisBackend::del_if(std::string key, Precondition pre, Deadline deadline) {
+    if (pre.kind == Precondition::Kind::none) {
+        auto done = co_await del(std::move(key), deadline);
+        if (!done) co_return result<bool>{boost::system::in_place_error, done.error()};
+        co_return *done;
+    }
+    const auto when = condition_of(pre);
+    auto done = co_await client_->unlink_if(key, when, deadline);
+    if (!done) co_return result<bool>{boost::system::in_place_error, to_cache_error(done.error())};
+    co_return *done;
+}
+
 awaitable<result<bool>> RedisBackend::del(std::string key, Deadline deadline) {
     std::vector<std::string> keys;
     keys.push_back(std::move(key));

@@ -278,6 +278,54 @@ bool accepts_gzip(std::string_view header) {
     return named.value_or(star.value_or(false));
 }
 
+// If-Match / If-None-Match of a PUT or DELETE as a precondition (RFC 9110
+// 13.1.1-2): If-Match: * (the key exists) or strong entity tags; If-None-Match:
+// * (create only). Tags that are not this service's (weak, or not 40 hex
+// digits) can never match.
+std::optional<cache::Precondition> write_precondition(const Request& req, std::optional<Response>& error) {
+    cache::Precondition pre;
+    auto trim_ows = [](std::string_view s) {
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+        return s;
+    };
+    const auto match = trim_ows(req.if_match);
+    const auto none_match = trim_ows(req.if_none_match);
+    if (!match.empty() && !none_match.empty()) {
+        error = detail_error(400, "Give one of If-Match and If-None-Match on a write");
+        return std::nullopt;
+    }
+    if (!none_match.empty()) {
+        if (none_match != "*") {
+            error = detail_error(400, "If-None-Match on a write takes only * (create only)");
+            return std::nullopt;
+        }
+        pre.kind = cache::Precondition::Kind::absent;
+        return pre;
+    }
+    if (match.empty()) return pre;
+    if (match == "*") {
+        pre.kind = cache::Precondition::Kind::exists;
+        return pre;
+    }
+    pre.kind = cache::Precondition::Kind::tag;
+    std::string_view rest = match;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const auto item = trim_ows(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (item.size() == 42 && item.front() == '"' && item.back() == '"') {
+            const auto hex = item.substr(1, 40);
+            if (hex.find_first_not_of("0123456789abcdef") == std::string_view::npos) pre.tags.emplace_back(hex);
+        }
+    }
+    return pre;
+}
+
+Response precondition_failed() {
+    return detail_error(412, "Precondition failed: the key does not hold the value the condition names");
+}
+
 // GET and HEAD of one key. The answer carries a strong entity tag of the
 // stored bytes (the same on every backend and instance, and what Redis's
 // redis.sha1hex of the value gives); If-None-Match with it is answered 304.
@@ -324,23 +372,35 @@ boost::asio::awaitable<Response> cache_put(Context& ctx) {
     if (error) co_return std::move(*error);
     std::optional<std::chrono::seconds> ttl;
     if (auto bad = query_ttl(ctx, ttl)) co_return std::move(*bad);
+    auto pre = write_precondition(ctx.request, error);
+    if (error) co_return std::move(*error);
     if (!parse_body(ctx, error)) co_return std::move(*error);
     const auto effective_ttl = ttl.value_or(ctx.options.default_ttl);
-    auto stored = co_await ctx.cache.set(*key, std::move(ctx.request.body), effective_ttl, ctx.request.deadline);
+    auto stored = co_await ctx.cache.set_if(*key, std::move(ctx.request.body), effective_ttl, std::move(*pre),
+                                           ctx.request.deadline);
     if (!stored) co_return cache_error(ctx, stored.error());
+    if (!*stored) co_return precondition_failed();
     json::object o;
     o["key"] = *key;
     o["stored"] = true;
     o["ttl"] = effective_ttl.count();
-    co_return json_response(200, to_json_text(o));
+    Response r = json_response(200, to_json_text(o));
+    r.headers.emplace_back("ETag", "\"" + **stored + "\"");
+    co_return r;
 }
 
 boost::asio::awaitable<Response> cache_delete(Context& ctx) {
     std::optional<Response> error;
     auto key = path_key(ctx, error);
     if (error) co_return std::move(*error);
-    auto existed = co_await ctx.cache.del(*key, ctx.request.deadline);
+    auto pre = write_precondition(ctx.request, error);
+    if (error) co_return std::move(*error);
+    if (pre->kind == cache::Precondition::Kind::absent)
+        co_return detail_error(400, "If-None-Match: * cannot hold for a delete: give If-Match");
+    const bool conditional = pre->kind != cache::Precondition::Kind::none;
+    auto existed = co_await ctx.cache.del_if(*key, std::move(*pre), ctx.request.deadline);
     if (!existed) co_return cache_error(ctx, existed.error());
+    if (!*existed && conditional) co_return precondition_failed();
     json::object o;
     o["key"] = *key;
     o["deleted"] = *existed;

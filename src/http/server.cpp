@@ -219,7 +219,15 @@ Request request_from_header(const RequestParser::value_type& h) {
     for (const auto& field : h)
         if (field.name() == bhttp::field::authorization) req.authorization.emplace_back(field.value());
     req.content_type = std::string{h[bhttp::field::content_type]};
-    req.if_none_match = std::string{h[bhttp::field::if_none_match]};
+    // A list field may come in several lines: one comma-separated value.
+    auto joined = [&h](bhttp::field name) {
+        std::string out;
+        for (const auto& field : h)
+            if (field.name() == name) out += (out.empty() ? "" : ", ") + std::string{field.value()};
+        return out;
+    };
+    req.if_none_match = joined(bhttp::field::if_none_match);
+    req.if_match = joined(bhttp::field::if_match);
     req.accept_encoding = std::string{h[bhttp::field::accept_encoding]};
     return req;
 }

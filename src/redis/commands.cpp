@@ -52,7 +52,80 @@ Command keys_command(std::string_view verb, const std::vector<std::string>& keys
     return make_command(args, slot);
 }
 
+// KEYS[1]; ARGV: condition (tag|exists|absent), comma-separated tags, op
+// (set|del), value, ttl in seconds (0 = none). A condition that fails is an
+// error reply starting with PRECONDITION, so that a WAIT pipelined behind the
+// script keeps its meaning (the call returns an error reply, else WAIT's).
+constexpr std::string_view kConditionalScript = R"LUA(
+local cur = redis.call('GET', KEYS[1])
+local mode = ARGV[1]
+local ok = false
+if mode == 'absent' then ok = not cur
+elseif mode == 'exists' then ok = cur and true or false
+elseif cur then
+  local h = redis.sha1hex(cur)
+  for t in string.gmatch(ARGV[2], '[^,]+') do if t == h then ok = true end end
+end
+if not ok then return redis.error_reply('PRECONDITION the value is not the one expected') end
+if ARGV[3] == 'del' then return redis.call('UNLINK', KEYS[1]) end
+if tonumber(ARGV[5]) > 0 then return redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[5]) end
+return redis.call('SET', KEYS[1], ARGV[4])
+)LUA";
+
+std::string_view mode_of(const Client::Condition& when) {
+    switch (when.kind) {
+        case Client::Condition::Kind::tag: return "tag";
+        case Client::Condition::Kind::exists: return "exists";
+        case Client::Condition::Kind::absent: return "absent";
+    }
+    return "exists";
+}
+
+std::string tags_of(const Client::Condition& when) {
+    std::string out;
+    for (const auto& t : when.sha1_hex) out += (out.empty() ? "" : ",") + t;
+    return out;
+}
+
+bool precondition_failed(const OwnedReply& reply) {
+    return reply->is_error() && reply->error_message().starts_with("PRECONDITION");
+}
+
 }  // namespace
+
+awaitable<result<bool>> Client::set_if(const KeyValue& item, const Condition& when, WaitFor wait, Deadline deadline) {
+    Command c;
+    const auto tags = tags_of(when);
+    const auto ttl = std::to_string(item.ttl.count());
+    resp::append_command(c.payload, {"EVAL", kConditionalScript, "1", item.key, mode_of(when), tags, "set", item.value, ttl});
+    c.slot = key_slot(item.key);
+    if (wait.replicas > 0) {
+        resp::append_command(c.payload, {"WAIT", std::to_string(wait.replicas), std::to_string(wait.timeout.count())});
+        c.replies = 2;
+    }
+    std::vector<Command> cmds;
+    cmds.push_back(std::move(c));
+    auto replies = co_await run(std::move(cmds), deadline);
+    if (!replies) co_return result<bool>{boost::system::in_place_error, replies.error()};
+    if (precondition_failed((*replies)[0])) co_return false;
+    if (auto ec = check_write((*replies)[0], wait)) co_return result<bool>{boost::system::in_place_error, ec};
+    co_return true;
+}
+
+awaitable<result<bool>> Client::unlink_if(std::string_view key, const Condition& when, Deadline deadline) {
+    Command c;
+    const auto tags = tags_of(when);
+    resp::append_command(c.payload, {"EVAL", kConditionalScript, "1", key, mode_of(when), tags, "del", "", "0"});
+    c.slot = key_slot(key);
+    std::vector<Command> cmds;
+    cmds.push_back(std::move(c));
+    auto replies = co_await run(std::move(cmds), deadline);
+    if (!replies) co_return result<bool>{boost::system::in_place_error, replies.error()};
+    if (precondition_failed((*replies)[0])) co_return false;
+    const auto n = (*replies)[0]->as_integer();
+    if (!n) co_return result<bool>{boost::system::in_place_error, make_error_code(errc::server_error)};
+    co_return *n > 0;
+}
 
 awaitable<result<std::optional<std::string>>> Client::get(std::string_view key, Deadline deadline) {
     std::vector<Command> cmds;

@@ -13,7 +13,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <thread>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -169,6 +176,90 @@ TEST_P(HttpCaching, AClientThatAcceptsGzipGetsTheStoredMemberAsItIs) {
     const auto python = run_command({"/usr/bin/python3", "-c", kPythonClient, url, kReaderToken});
     EXPECT_EQ(python.exit_code, 0) << python.err;
     EXPECT_EQ(python.out, doc);
+}
+
+// ---------------------------------------------------------------- compare-and-set (item 3)
+
+HttpResponse write(std::uint16_t port, const std::string& method, const std::string& key, const std::string& body,
+                   std::vector<std::pair<std::string, std::string>> headers) {
+    headers.emplace_back("Authorization", "Bearer " + kWriterToken);
+    if (method == "PUT") headers.emplace_back("Content-Type", "application/json");
+    return http_request(port, method, "/api/v1/cache/" + key, headers, body);
+}
+
+TEST_P(HttpCaching, ConditionalWritesAnswer412WhenTheValueChanged) {
+    const auto port = svc_->port();
+    // Create only.
+    auto created = write(port, "PUT", "cas", R"({"v":1})", {{"If-None-Match", "*"}});
+    ASSERT_EQ(created.status, 200) << created.body;
+    const auto tag1 = created.header("etag");
+    EXPECT_EQ(tag1, get("cas").header("etag")) << "a PUT's ETag is the one GET then shows";
+    EXPECT_EQ(write(port, "PUT", "cas", R"({"v":2})", {{"If-None-Match", "*"}}).status, 412);
+    // Replace only what was read.
+    auto replaced = write(port, "PUT", "cas", R"({"v":2})", {{"If-Match", tag1}});
+    ASSERT_EQ(replaced.status, 200) << replaced.body;
+    const auto tag2 = replaced.header("etag");
+    EXPECT_NE(tag2, tag1);
+    EXPECT_EQ(write(port, "PUT", "cas", R"({"v":3})", {{"If-Match", tag1}}).status, 412) << "a stale tag wrote";
+    EXPECT_EQ(get("cas").body, R"({"v":2})");
+    EXPECT_EQ(write(port, "PUT", "cas", R"({"v":3})", {{"If-Match", "\"stale\", " + tag2}}).status, 200);
+    EXPECT_EQ(write(port, "PUT", "cas", R"({"v":4})", {{"If-Match", "W/" + get("cas").header("etag")}}).status, 412)
+        << "If-Match compares strongly";
+    EXPECT_EQ(write(port, "PUT", "cas-missing", "1", {{"If-Match", "*"}}).status, 412);
+    EXPECT_EQ(write(port, "PUT", "cas", "5", {{"If-Match", "*"}}).status, 200);
+    // Deletes.
+    EXPECT_EQ(write(port, "DELETE", "cas", "", {{"If-Match", tag1}}).status, 412);
+    EXPECT_EQ(get("cas").status, 200);
+    const auto del = write(port, "DELETE", "cas", "", {{"If-Match", get("cas").header("etag")}});
+    EXPECT_EQ(del.status, 200) << del.body;
+    EXPECT_EQ(get("cas").status, 404);
+    EXPECT_EQ(write(port, "DELETE", "cas", "", {{"If-None-Match", "*"}}).status, 400);
+    EXPECT_EQ(write(port, "PUT", "cas", "1", {{"If-None-Match", tag1}}).status, 400);
+}
+
+// 64 writers send the same If-Match at once, round after round: exactly one
+// wins each round (YOONI_CAS_ROUNDS rounds, 100 by default).
+TEST_P(HttpCaching, SixtyFourWritersWithOneTagExactlyOneWinsEveryRound) {
+    const auto port = svc_->port();
+    const char* env_rounds = std::getenv("YOONI_CAS_ROUNDS");
+    const int rounds = env_rounds ? std::atoi(env_rounds) : 100;
+    constexpr int kWriters = 64;
+    ASSERT_EQ(write(port, "PUT", "race", R"({"round":-1})", {}).status, 200);
+    std::string tag = get("race").header("etag");
+    std::barrier start{kWriters + 1}, done{kWriters + 1};
+    std::vector<int> status(kWriters);
+    std::atomic<int> round{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w)
+        writers.emplace_back([&, w] {
+            for (;;) {
+                start.arrive_and_wait();
+                const int r = round.load();
+                if (r >= rounds) return;
+                status[w] = write(port, "PUT", "race", "{\"round\":" + std::to_string(r) + ",\"writer\":" + std::to_string(w) + "}",
+                                  {{"If-Match", tag}}).status;
+                done.arrive_and_wait();
+            }
+        });
+    int bad_rounds = 0;
+    for (int r = 0; r < rounds; ++r) {
+        start.arrive_and_wait();
+        done.arrive_and_wait();
+        const auto winners = std::count(status.begin(), status.end(), 200);
+        const auto refused = std::count(status.begin(), status.end(), 412);
+        if (winners != 1 || refused != kWriters - 1) {
+            ++bad_rounds;
+            ADD_FAILURE() << "round " << r << ": " << winners << " writers won, " << refused << " refused";
+        }
+        const auto now = get("race");
+        EXPECT_NE(now.body.find("\"round\":" + std::to_string(r) + ","), std::string::npos) << now.body;
+        tag = now.header("etag");
+        round.store(r + 1);
+    }
+    start.arrive_and_wait();  // the writers see round == rounds and leave
+    for (auto& t : writers) t.join();
+    std::cout << rounds << " rounds of " << kWriters << " writers: " << bad_rounds << " rounds without exactly one winner\n";
+    EXPECT_EQ(bad_rounds, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HttpCaching, ::testing::Values(Kind::memory, Kind::standalone, Kind::cluster),

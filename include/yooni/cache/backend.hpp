@@ -59,6 +59,25 @@ struct Entry {
     std::chrono::seconds ttl{0};       // 0 = no expiry
 };
 
+// The SHA-1 of a stored value's bytes in lowercase hex: its entity tag, the
+// same on every backend, and what Redis's own redis.sha1hex gives.
+std::string sha1_hex(std::string_view stored);
+
+// A condition on the value a key holds now, checked atomically with a write
+// (compare-and-set): HTTP's If-Match and If-None-Match.
+struct Precondition {
+    enum class Kind {
+        none,    // write whatever is there
+        tag,     // the key holds a value whose sha1_hex is one of `tags` (If-Match: "t1", "t2")
+        exists,  // the key holds a value (If-Match: *)
+        absent,  // the key holds no value (If-None-Match: *)
+    };
+    Kind kind = Kind::none;
+    std::vector<std::string> tags;  // sha1_hex values, for Kind::tag
+    // Whether it holds for `current` (nullopt: no value).
+    bool holds(std::optional<std::string_view> current) const;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -78,6 +97,10 @@ public:
     virtual awaitable<result<void>> mset(std::vector<Entry> entries, Deadline deadline) = 0;
     // Returns how many of the keys existed.
     virtual awaitable<result<std::size_t>> mdel(std::vector<std::string> keys, Deadline deadline) = 0;
+    // Conditional write and delete, atomic with their check: false when the
+    // precondition did not hold (nothing was done). del_if's true: deleted.
+    virtual awaitable<result<bool>> set_if(Entry entry, Precondition pre, Deadline deadline) = 0;
+    virtual awaitable<result<bool>> del_if(std::string key, Precondition pre, Deadline deadline) = 0;
     // Deletes every key matching a Redis glob pattern; returns the count.
     virtual awaitable<result<std::size_t>> delete_pattern(std::string pattern, Deadline deadline) = 0;
 

@@ -57,6 +57,15 @@ public:
                                 Deadline deadline);
     // True when the key existed.
     awaitable<result<bool>> del(std::string key, Deadline deadline);
+    // Compare-and-set: stores only when `pre` holds for the key's current
+    // stored bytes, atomically with that check (the shard's lock; one Lua
+    // script on the key's node). The new value's sha1_hex when stored,
+    // nullopt when the precondition failed.
+    awaitable<result<std::optional<std::string>>> set_if(std::string key, std::string value,
+                                                         std::optional<std::chrono::seconds> ttl, Precondition pre,
+                                                         Deadline deadline);
+    // Deletes only when `pre` holds: true when deleted.
+    awaitable<result<bool>> del_if(std::string key, Precondition pre, Deadline deadline);
     // Decoded values in the order of `keys`. A value that fails to decode is an
     // error for the whole call (never a wrong value). The decoded values
     // together may hold at most `max_total_bytes` (errc::over_budget, found

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,13 @@ public:
     // ttl zero = no expiry. Returns false only when the entry can never fit.
     bool set(std::string_view key, std::string value, std::chrono::milliseconds ttl);
     bool del(std::string_view key);
+    // Conditional forms (compare-and-set): `check` sees the key's current
+    // value (nullopt when absent or expired) under the shard's lock, and the
+    // write happens only when it says yes, atomically with the check.
+    // nullopt when the check refused; else what set/del return.
+    using Check = std::function<bool(std::optional<std::string_view> current)>;
+    std::optional<bool> set_if(std::string_view key, std::string value, std::chrono::milliseconds ttl, const Check* check);
+    std::optional<bool> del_if(std::string_view key, const Check& check);
     bool exists(std::string_view key);
     // Remaining TTL; nullopt when the key is missing, zero when it has no expiry.
     std::optional<std::chrono::milliseconds> ttl(std::string_view key);

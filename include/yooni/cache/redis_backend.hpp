@@ -34,6 +34,8 @@ public:
     awaitable<result<void>> mset(std::vector<Entry> entries, Deadline deadline) override;
     awaitable<result<std::size_t>> mdel(std::vector<std::string> keys, Deadline deadline) override;
     awaitable<result<std::size_t>> delete_pattern(std::string pattern, Deadline deadline) override;
+    awaitable<result<bool>> set_if(Entry entry, Precondition pre, Deadline deadline) override;
+    awaitable<result<bool>> del_if(std::string key, Precondition pre, Deadline deadline) override;
     awaitable<result<std::optional<redis::ClusterInfo>>> cluster_info(Deadline deadline) override;
     BackendStatus status() const override;
 

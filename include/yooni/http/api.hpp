@@ -47,7 +47,7 @@ const std::vector<RouteInfo>& routes();
 
 // Counters of the HTTP layer, read by /metrics.
 struct HttpStats {
-    static constexpr std::array<unsigned, 15> kStatuses{200, 304, 400, 401, 403, 404, 405, 408, 413, 422, 431, 500, 503, 504, 0};
+    static constexpr std::array<unsigned, 16> kStatuses{200, 304, 400, 401, 403, 404, 405, 408, 412, 413, 422, 431, 500, 503, 504, 0};
     std::array<std::array<std::atomic<std::uint64_t>, kStatuses.size()>, kRouteCount> responses{};
     std::array<cache::LatencyHistogram, kRouteCount> latency;
     std::atomic<std::int64_t> open_connections{0};

@@ -17,6 +17,7 @@ struct Request {
     std::vector<std::string> authorization;    // every Authorization header value
     std::string content_type;
     std::string if_none_match;                 // conditional GET/HEAD (cache values, the dashboard's files)
+    std::string if_match;                      // conditional PUT/DELETE (compare-and-set)
     std::string accept_encoding;               // whether a stored gzip member may be sent as it is
     std::string body;
     std::chrono::steady_clock::time_point deadline;  // for cache calls (HTTP_REQUEST_TIMEOUT_MS)

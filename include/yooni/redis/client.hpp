@@ -70,6 +70,16 @@ public:
                                                                     Deadline deadline);
     // One SET (and WAIT) per item, pipelined per node: each item keeps its own expiry.
     awaitable<result<void>> mset(const std::vector<KeyValue>& items, WaitFor wait, Deadline deadline);
+    // Compare-and-set, one Lua script on the key's node (atomic there): the
+    // write or delete happens only when the key's current value satisfies
+    // `when` (its redis.sha1hex one of the tags, it exists, or it is absent).
+    // False when it did not (nothing done). A write is then WAITed for as asked.
+    struct Condition {
+        enum class Kind { tag, exists, absent } kind = Kind::exists;
+        std::vector<std::string> sha1_hex;  // lowercase hex, for Kind::tag
+    };
+    awaitable<result<bool>> set_if(const KeyValue& item, const Condition& when, WaitFor wait, Deadline deadline);
+    awaitable<result<bool>> unlink_if(std::string_view key, const Condition& when, Deadline deadline);
     // UNLINK, one per hash slot; how many of the keys existed.
     awaitable<result<std::size_t>> unlink(const std::vector<std::string>& keys, Deadline deadline);
 

@@ -1,0 +1,38 @@
+// Entity tags of stored values and the preconditions of conditional writes.
+#include <yooni/cache/backend.hpp>
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+namespace yooni::cache {
+
+std::string sha1_hex(std::string_view stored) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(stored.data(), stored.size(), digest, &n, EVP_sha1(), nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * n);
+    for (unsigned int i = 0; i < n; ++i) {
+        out += kHex[digest[i] >> 4];
+        out += kHex[digest[i] & 0x0f];
+    }
+    return out;
+}
+
+bool Precondition::holds(std::optional<std::string_view> current) const {
+    switch (kind) {
+        case Kind::none: return true;
+        case Kind::exists: return current.has_value();
+        case Kind::absent: return !current.has_value();
+        case Kind::tag: {
+            if (!current) return false;
+            const auto hash = sha1_hex(*current);
+            return std::find(tags.begin(), tags.end(), hash) != tags.end();
+        }
+    }
+    return false;
+}
+
+}  // namespace yooni::cache
