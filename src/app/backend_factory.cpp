@@ -2,6 +2,7 @@
 #include "app/backend_factory.hpp"
 
 #include <yooni/redis/cluster.hpp>
+#include <yooni/redis/sentinel.hpp>
 #include <yooni/redis/standalone.hpp>
 
 namespace yooni::app {
@@ -62,6 +63,19 @@ std::unique_ptr<redis::Client> make_redis_client(const config::RedisSettings& r)
         o.read_from_replicas = r.read_from_replicas;
         o.refresh_interval = r.refresh_interval;
         return std::make_unique<redis::Cluster>(std::move(o));
+    }
+    if (!r.sentinel_nodes.empty()) {
+        // The Sentinels with their own credentials; the data nodes with
+        // REDIS_PASSWORD (or REDIS_URL's), REDIS_DB and the TLS settings.
+        redis::SentinelOptions o;
+        for (const auto& n : r.sentinel_nodes) o.sentinels.push_back(node_address("REDIS_SENTINEL_NODES", n));
+        o.master_name = r.sentinel_master;
+        o.sentinel_connection =
+            connection_options(r, r.sentinel_username, r.sentinel_password.reveal(), o.sentinels.front().host);
+        o.connection = connection_options(r, r.username, r.password.reveal(), r.tls_server_name);
+        o.connection.db = r.db;
+        o.read_from_replicas = r.read_from_replicas;
+        return std::make_unique<redis::Sentinel>(std::move(o));
     }
     redis::StandaloneOptions o;
     o.connection = connection_options(r, r.username, r.password.reveal(), r.host);

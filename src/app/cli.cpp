@@ -221,6 +221,10 @@ std::optional<int> refuse_memory(const Context& ctx) {
 std::optional<int> refuse_not_cluster(const Context& ctx) {
     const auto& r = ctx.settings().redis;
     if (r.cluster_enabled) return std::nullopt;
+    if (!r.sentinel_nodes.empty())
+        return fail(ctx, kExitNotCluster,
+                    "not in cluster mode (backend: Redis behind Sentinel, master \"" + r.sentinel_master +
+                        "\"); `cluster info` shows the Sentinels' view");
     const std::string backend =
         r.configured ? "redis at " + r.host + ":" + std::to_string(r.port) : std::string{"memory"};
     return fail(ctx, kExitNotCluster,
@@ -248,6 +252,9 @@ public:
         cluster_ = dynamic_cast<redis::Cluster*>(client_);
         if (cluster_) {
             nodes_ = s.redis.cluster_nodes;
+        } else if (!s.redis.sentinel_nodes.empty()) {
+            nodes_ = s.redis.sentinel_nodes;
+            sentinel_master_ = s.redis.sentinel_master;
         } else {
             nodes_.push_back(s.redis.host + ":" + std::to_string(s.redis.port));
         }
@@ -272,6 +279,8 @@ public:
 
     // "Redis Cluster (seeds a, b)" or "Redis at host:port": names the nodes tried.
     std::string target() const {
+        if (!sentinel_master_.empty())
+            return "Redis behind Sentinel (master \"" + sentinel_master_ + "\", Sentinels " + join(nodes_) + ")";
         return cluster_ ? "Redis Cluster (seeds " + join(nodes_) + ")" : "Redis at " + nodes_.front();
     }
 
@@ -285,13 +294,14 @@ public:
             if (client_->ready() || (cluster_ && cluster_->slot_map())) return true;
             if (auto e = client_->last_error(); !e.empty()) {
                 // The standalone client's error starts with its node already.
-                if (!cluster_ && e.starts_with(nodes_.front() + ": ")) e.erase(0, nodes_.front().size() + 2);
+                if (!cluster_ && sentinel_master_.empty() && e.starts_with(nodes_.front() + ": "))
+                    e.erase(0, nodes_.front().size() + 2);
                 // A server that answered and refused (a wrong password, an
                 // ACL) was reached: say what it refused, not that it is away.
                 const bool refused = e.find("WRONGPASS") != std::string::npos || e.find("NOAUTH") != std::string::npos ||
                                      e.find("NOPERM") != std::string::npos || e.find("refused the connection set-up") != std::string::npos;
                 why = (refused ? "Redis at " + target() + " refused the connection set-up (check REDIS_PASSWORD, the "
-                                 "user of REDIS_URL or REDIS_CLUSTER_USERNAME): "
+                                 "user of REDIS_URL, REDIS_CLUSTER_USERNAME or the REDIS_SENTINEL_* credentials): "
                                : "cannot reach " + target() + ": ") + e;
                 return false;
             }
@@ -338,6 +348,7 @@ private:
     redis::Client* client_ = nullptr;
     redis::Cluster* cluster_ = nullptr;
     std::vector<std::string> nodes_;
+    std::string sentinel_master_;  // set for Redis behind Sentinel
     std::unique_ptr<cache::RedisBackend> backend_;
     std::unique_ptr<cache::Cache> cache_;
     bool started_ = false;
@@ -376,7 +387,39 @@ std::optional<int> fetch_cluster_info(const Context& ctx, Session& session, json
     return std::nullopt;
 }
 
+// Redis behind Sentinel: the client's view of the Sentinels and the master.
+int sentinel_info(const Context& ctx) {
+    Session session{ctx};
+    std::string why;
+    session.connect(why);  // the view is shown either way: it says why no master is known
+    const auto status = session.backend().status();
+    auto doc = http::status_json(status);
+    if (ctx.json) {
+        print_json(doc);
+        return kExitOk;
+    }
+    const auto& s = std::get<redis::SentinelStatus>(status);
+    std::string sentinels, answered;
+    for (const auto& n : s.sentinels) {
+        sentinels += (sentinels.empty() ? "" : ",") + n.address;
+        if (n.answered) answered += (answered.empty() ? "" : ",") + n.address;
+    }
+    std::string replicas;
+    for (const auto& r : s.replicas) replicas += (replicas.empty() ? "" : ",") + r;
+    print_pairs({{"master name", s.master_name},
+                 {"master", s.master.empty() ? std::string{"-"} : s.master},
+                 {"master confirmed", s.connected ? "yes" : "no"},
+                 {"sentinels", sentinels},
+                 {"sentinels answering", answered.empty() ? std::string{"-"} : answered},
+                 {"following", s.subscribed.empty() ? std::string{"-"} : s.subscribed},
+                 {"replicas", replicas.empty() ? std::string{"-"} : replicas},
+                 {"failovers seen", std::to_string(s.failovers)},
+                 {"last error", s.last_error.empty() ? std::string{"-"} : s.last_error}});
+    return s.connected ? kExitOk : kExitFailure;
+}
+
 int cluster_info(const Context& ctx) {
+    if (!ctx.settings().redis.sentinel_nodes.empty()) return sentinel_info(ctx);
     if (auto refused = refuse_not_cluster(ctx)) return *refused;
     Session session{ctx};
     json::object doc;

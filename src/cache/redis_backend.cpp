@@ -140,6 +140,7 @@ BackendStatus RedisBackend::status() const {
 std::string last_error_of(const BackendStatus& status) {
     if (const auto* s = std::get_if<redis::StandaloneStatus>(&status)) return s->last_error;
     if (const auto* c = std::get_if<redis::ClusterStatus>(&status)) return c->last_error;
+    if (const auto* s = std::get_if<redis::SentinelStatus>(&status)) return s->last_error;
     return {};
 }
 

@@ -98,31 +98,61 @@ std::string tls_server_name(Reader& reader, std::string_view name) {
     return std::string(value);
 }
 
+// REDIS_CLUSTER_NODES, REDIS_SENTINEL_NODES: a JSON list or a comma list of host:port.
+std::vector<std::string> node_list(Reader& reader, std::string_view name, const std::string& text,
+                                   std::string_view expected) {
+    std::vector<std::string> nodes;
+    auto list = detail::parse_list(text);
+    if (!list) reader.fail(name, text, std::string(expected) + "; " + list.problem);
+    for (std::size_t i = 0; i < list.value->size(); ++i) {
+        const auto& item = (*list.value)[i];
+        const auto endpoint = detail::parse_endpoint(item);
+        if (!endpoint) {
+            reader.fail(name, text,
+                        std::string(expected) + "; entry " + std::to_string(i + 1) + " " + detail::quoted(item) +
+                            ": " + endpoint.problem);
+        }
+        nodes.push_back(detail::format_endpoint(*endpoint.value));
+    }
+    return nodes;
+}
+
 void load_redis(Reader& reader, RedisSettings& redis, const Environment& environment) {
     redis.cluster_enabled = reader.boolean("REDIS_CLUSTER_ENABLED", redis.cluster_enabled);
 
     constexpr std::string_view kNodesExpected =
         "a JSON list of \"host:port\" strings or host:port,host:port (IPv6 as [::1]:7000)";
     const auto nodes_text = reader.raw("REDIS_CLUSTER_NODES");
-    if (nodes_text) {
-        auto list = detail::parse_list(*nodes_text);
-        if (!list) reader.fail("REDIS_CLUSTER_NODES", *nodes_text, std::string(kNodesExpected) + "; " + list.problem);
-        for (std::size_t i = 0; i < list.value->size(); ++i) {
-            const auto& item = (*list.value)[i];
-            const auto endpoint = detail::parse_endpoint(item);
-            if (!endpoint) {
-                reader.fail("REDIS_CLUSTER_NODES", *nodes_text,
-                            std::string(kNodesExpected) + "; entry " + std::to_string(i + 1) + " " +
-                                detail::quoted(item) + ": " + endpoint.problem);
-            }
-            redis.cluster_nodes.push_back(detail::format_endpoint(*endpoint.value));
-        }
-    }
+    if (nodes_text) redis.cluster_nodes = node_list(reader, "REDIS_CLUSTER_NODES", *nodes_text, kNodesExpected);
     if (redis.cluster_enabled && redis.cluster_nodes.empty()) {
         reader.fail("REDIS_CLUSTER_NODES", nodes_text.value_or(""),
                     std::string(kNodesExpected) + " with at least one seed node, as REDIS_CLUSTER_ENABLED is true");
     }
     redis.cluster_password = reader.secret("REDIS_CLUSTER_PASSWORD");
+
+    if (const auto sentinels = reader.raw("REDIS_SENTINEL_NODES")) {
+        redis.sentinel_nodes = node_list(reader, "REDIS_SENTINEL_NODES", *sentinels, kNodesExpected);
+        if (redis.cluster_enabled && !redis.sentinel_nodes.empty()) {
+            reader.fail("REDIS_SENTINEL_NODES", *sentinels,
+                        "nothing while REDIS_CLUSTER_ENABLED is true: Sentinel and Redis Cluster exclude each other, "
+                        "choose one");
+        }
+    }
+    if (const auto name = reader.optional_text("REDIS_SENTINEL_MASTER")) {
+        const auto value = detail::trim(*name);
+        for (const unsigned char c : value) {
+            if (c <= ' ' || c == 0x7f)
+                reader.fail("REDIS_SENTINEL_MASTER", *name, "a master name without blanks or control characters");
+        }
+        redis.sentinel_master = std::string(value);
+    }
+    if (!redis.sentinel_nodes.empty() && redis.sentinel_master.empty()) {
+        reader.fail("REDIS_SENTINEL_MASTER", "",
+                    "the name the Sentinels monitor the master under (their \"sentinel monitor <name> ...\"), "
+                    "required as REDIS_SENTINEL_NODES is set");
+    }
+    redis.sentinel_password = reader.secret("REDIS_SENTINEL_PASSWORD");
+    redis.sentinel_username = acl_username(reader, "REDIS_SENTINEL_USERNAME");
 
     const auto url = redis_url(reader, redis);
 
@@ -177,7 +207,7 @@ void load_redis(Reader& reader, RedisSettings& redis, const Environment& environ
         reader.integer("REDIS_WAIT_REPLICAS", redis.wait_replicas, 0, 5, "a replica count 0..5 (0 = do not wait)"));
     redis.wait_timeout = std::chrono::milliseconds{reader.integer(
         "REDIS_WAIT_TIMEOUT_MS", redis.wait_timeout.count(), 1, 60'000, "milliseconds as an integer 1..60000")};
-    redis.configured = redis.cluster_enabled || redis.url.has_value() || host_given;
+    redis.configured = redis.cluster_enabled || !redis.sentinel_nodes.empty() || redis.url.has_value() || host_given;
 }
 
 void load_cache(Reader& reader, CacheSettings& cache) {

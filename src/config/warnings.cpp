@@ -34,6 +34,17 @@ void redis_warnings(const LoadedSettings& loaded, std::vector<std::string>& out)
         }
         return;
     }
+    if (!redis.sentinel_nodes.empty()) {
+        // The master's address comes from the Sentinels.
+        std::vector<std::string> unused;
+        for (const char* name : {"REDIS_HOST", "REDIS_PORT"}) {
+            if (given(loaded, name)) unused.emplace_back(name);
+        }
+        if (redis.url) unused.emplace_back("REDIS_URL's host and port");
+        if (!unused.empty()) {
+            out.push_back(join(unused) + " ignored: REDIS_SENTINEL_NODES is set and the Sentinels name the master");
+        }
+    }
     if (!redis.url) return;
     std::vector<std::string> shadowed;
     for (const char* name : {"REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD"}) {
@@ -61,9 +72,9 @@ void redis_connection_warnings(const LoadedSettings& loaded, std::vector<std::st
     if (!tls.empty() && !redis.ssl) {
         out.push_back(join(tls) + " set: TLS settings are ignored without REDIS_SSL=true or a rediss:// URL");
     }
-    if (redis.read_from_replicas && !redis.cluster_enabled) {
+    if (redis.read_from_replicas && !redis.cluster_enabled && redis.sentinel_nodes.empty()) {
         out.push_back("REDIS_READ_FROM_REPLICAS=true is ignored: replicas are read only in cluster mode "
-                      "(REDIS_CLUSTER_ENABLED=true)");
+                      "(REDIS_CLUSTER_ENABLED=true) or behind Sentinel (REDIS_SENTINEL_NODES)");
     }
     if (redis.wait_replicas > 0 && !redis.configured) {
         out.push_back("REDIS_WAIT_REPLICAS=" + std::to_string(redis.wait_replicas) +

@@ -193,6 +193,22 @@ std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
         w.sample("yooni_cache_cluster_refresh_failures_total", "", n(c.refresh_failures));
     }
 
+    // Redis behind Sentinel: whether a master is known, the Sentinels that
+    // answered, and the master changes the client followed.
+    if (const auto* st = std::get_if<redis::SentinelStatus>(&backend)) {
+        std::size_t answered = 0;
+        for (const auto& n : st->sentinels) answered += n.answered ? 1 : 0;
+        w.header("yooni_cache_sentinel_master_known", "gauge",
+                 "1 when a master is resolved through the Sentinels and its last ROLE said master.");
+        w.sample("yooni_cache_sentinel_master_known", "", st->connected ? 1 : 0);
+        w.header("yooni_cache_sentinel_sentinels_answering", "gauge", "Sentinels that answered the last question asked of them.");
+        w.sample("yooni_cache_sentinel_sentinels_answering", "", static_cast<double>(answered));
+        w.header("yooni_cache_sentinel_failovers_total", "counter", "Master changes the Sentinel client followed.");
+        w.sample("yooni_cache_sentinel_failovers_total", "", static_cast<double>(st->failovers));
+        w.header("yooni_cache_sentinel_retries_total", "counter", "Calls the Sentinel client sent again during a switch.");
+        w.sample("yooni_cache_sentinel_retries_total", "", static_cast<double>(st->retries));
+    }
+
     w.header("yooni_cache_http_responses_total", "counter", "HTTP responses, by route and status code.");
     for (const auto& r : routes()) {
         const auto ri = static_cast<std::size_t>(r.id);

@@ -87,7 +87,14 @@ Response monitoring_stats_reset(Context& ctx) {
 boost::asio::awaitable<Response> monitoring_cluster_info(Context& ctx) {
     auto info = co_await ctx.cache.backend().cluster_info(ctx.request.deadline);
     if (!info) co_return cache_error(ctx, info.error());
-    co_return json_response(200, to_json_text(cluster_info_json(*info)));
+    auto doc = cluster_info_json(*info);
+    // Redis behind Sentinel: no cluster, but the Sentinels' view is the topology.
+    const auto status = ctx.cache.backend().status();
+    if (std::holds_alternative<redis::SentinelStatus>(status)) {
+        doc["message"] = "Cache is running behind Redis Sentinel";
+        doc["sentinel"] = status_json(status);
+    }
+    co_return json_response(200, to_json_text(doc));
 }
 
 Response monitoring_health(Context& ctx) {

@@ -54,7 +54,7 @@ std::string_view openapi_document() {
     "/api/v1/monitoring/cache/stats/reset": {"post": {"summary": "Reset the statistics (role admin)",
       "responses": {"200": {"description": "{message, timestamp}"}, "401": {"$ref": "#/components/responses/Unauthorized"},
                     "403": {"$ref": "#/components/responses/Forbidden"}}}},
-    "/api/v1/monitoring/cache/cluster/info": {"get": {"summary": "Cluster state and nodes; cluster_enabled false on other backends (role read)",
+    "/api/v1/monitoring/cache/cluster/info": {"get": {"summary": "Cluster state and nodes; cluster_enabled false on other backends, with the Sentinels' view under sentinel behind Redis Sentinel (role read)",
       "responses": {"200": {"description": "cluster info"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
     "/api/v1/monitoring/health/detailed": {"get": {"summary": "Backend connection and statistics (role read)",
       "responses": {"200": {"description": "health"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},

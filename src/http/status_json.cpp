@@ -95,6 +95,33 @@ json::object render(const redis::ClusterStatus& s) {
     return o;
 }
 
+json::object render(const redis::SentinelStatus& s) {
+    json::array sentinels;
+    for (const auto& n : s.sentinels)
+        sentinels.emplace_back(json::object{{"address", n.address}, {"answered", n.answered}, {"last_error", n.last_error}});
+    return {{"backend", "redis-sentinel"},
+            {"master_name", s.master_name},
+            {"sentinels", std::move(sentinels)},
+            {"subscribed", s.subscribed},
+            {"master", s.master.empty() ? json::value(nullptr) : json::value(s.master)},
+            {"connected", s.connected},
+            {"replicas", strings(s.replicas)},
+            {"read_from_replicas", s.read_from_replicas},
+            {"db", s.db},
+            {"tls", s.tls},
+            {"failovers", s.failovers},
+            {"switch_events", s.switch_events},
+            {"lookups", s.lookups},
+            {"lookup_failures", s.lookup_failures},
+            {"retries", s.retries},
+            {"connections", s.connections},
+            {"connects", s.connects},
+            {"commands", s.commands},
+            {"writes", s.writes},
+            {"abandoned", s.abandoned},
+            {"last_error", s.last_error}};
+}
+
 }  // namespace
 
 json::object stats_json(const cache::Stats& s) {

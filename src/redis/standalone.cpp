@@ -2,6 +2,7 @@
 // in a single write on the worker's connection.
 #include <yooni/redis/standalone.hpp>
 
+#include "redis/node_path.hpp"
 #include "redis/pool.hpp"
 #include "redis/spawn.hpp"
 
@@ -120,29 +121,9 @@ std::string Standalone::last_error() const {
 awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> commands, Deadline deadline) {
     auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection);
     bool idempotent = true;
-    std::size_t count = 0;
-    for (auto& c : commands) {
-        idempotent = idempotent && c.idempotent;
-        count += c.replies;
-    }
+    for (const auto& c : commands) idempotent = idempotent && c.idempotent;
     for (;;) {
-        // The commands' own bytes, not a copy: `commands` outlives the call.
-        std::vector<std::string_view> parts;
-        parts.reserve(commands.size());
-        for (const auto& c : commands) parts.emplace_back(c.payload);
-        auto replies = co_await conn->execute_parts(std::move(parts), count, deadline);
-        if (replies && count != commands.size()) {
-            // Commands with several replies (a write and its WAIT): the first
-            // when it is an error, else the last.
-            std::vector<OwnedReply> out;
-            std::size_t pos = 0;
-            for (const auto& c : commands) {
-                auto& first = (*replies)[pos];
-                out.push_back(std::move(first->is_error() ? first : (*replies)[pos + c.replies - 1]));
-                pos += c.replies;
-            }
-            co_return out;
-        }
+        auto replies = co_await detail::run_on(*conn, commands, deadline);
         if (replies || !idempotent || !retryable(replies.error())) co_return replies;
         // A lost link or a node restarting: try again until the deadline.
         const auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
@@ -152,39 +133,8 @@ awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> 
 }
 
 awaitable<result<std::size_t>> Standalone::delete_matching(std::string pattern, Deadline deadline) {
-    std::string cursor = "0";
-    std::size_t deleted = 0;
-    const auto count = std::to_string(impl_->options.scan_count);
-    do {
-        Command scan;
-        resp::append_command(scan.payload, {"SCAN", cursor, "MATCH", pattern, "COUNT", count});
-        std::vector<Command> one;
-        one.push_back(std::move(scan));
-        auto replies = co_await run(std::move(one), deadline);
-        if (!replies) co_return replies.error();
-        const auto& r = (*replies)[0].reply();
-        if (r.is_error() || r.nodes.size() < 2) co_return make_error_code(errc::server_error);
-        auto next = r.as_string(1);
-        if (!next) co_return make_error_code(errc::server_error);
-        cursor = std::string{*next};
-        std::vector<std::string_view> batch{"UNLINK"};
-        std::vector<Command> unlinks;
-        for (std::size_t i : r.children(2)) {
-            if (auto key = r.as_string(i)) batch.push_back(*key);
-            if (batch.size() > impl_->options.unlink_batch) {
-                unlinks.push_back(make_command(batch, 0));
-                batch.resize(1);
-            }
-        }
-        if (batch.size() > 1) unlinks.push_back(make_command(batch, 0));
-        if (!unlinks.empty()) {
-            auto done = co_await run(std::move(unlinks), deadline);
-            if (!done) co_return done.error();
-            for (const auto& d : *done)
-                if (auto n = d->as_integer()) deleted += static_cast<std::size_t>(*n);
-        }
-    } while (cursor != "0");
-    co_return deleted;
+    co_return co_await detail::scan_and_unlink(*this, std::move(pattern), deadline, impl_->options.scan_count,
+                                               impl_->options.unlink_batch);
 }
 
 awaitable<result<std::optional<ClusterInfo>>> Standalone::cluster_info(Deadline) {

@@ -43,6 +43,15 @@ std::vector<VariableCase> cases() {
          "n1", "host:port"},
         {"REDIS_CLUSTER_PASSWORD", "cluster pw", [](const Settings& s) { return s.redis.cluster_password.reveal() == "cluster pw"; },
          "", ""},
+        {"REDIS_SENTINEL_NODES", " s1:26379 , s2:26380 ",
+         [](const Settings& s) { return s.redis.sentinel_nodes == std::vector<std::string>{"s1:26379", "s2:26380"}; },
+         "s1", "host:port", {{"REDIS_SENTINEL_MASTER", "mymaster"}}},
+        {"REDIS_SENTINEL_MASTER", " mymaster ", [](const Settings& s) { return s.redis.sentinel_master == "mymaster"; },
+         "my master", "a master name without blanks or control characters", {{"REDIS_SENTINEL_NODES", "s1:26379"}}},
+        {"REDIS_SENTINEL_PASSWORD", "sentinel pw",
+         [](const Settings& s) { return s.redis.sentinel_password.reveal() == "sentinel pw"; }, "", ""},
+        {"REDIS_SENTINEL_USERNAME", " watcher ", [](const Settings& s) { return s.redis.sentinel_username == "watcher"; },
+         "a b", "an ACL user name without blanks or control characters"},
         {"REDIS_URL", "redis://cache.internal:6380/2",
          [](const Settings& s) { return s.redis.url == "redis://cache.internal:6380/2"; }, "http://cache.internal",
          "scheme redis:// or rediss://"},
@@ -210,7 +219,8 @@ TEST(Variables, OnlyPasswordsKeysAndTheKeyPrefixTakeAnyText) {
     for (const auto& c : cases()) {
         if (c.expected.empty()) free_text.insert(c.name);
     }
-    EXPECT_EQ(free_text, (std::set<std::string>{"REDIS_CLUSTER_PASSWORD", "REDIS_PASSWORD", "CACHE_KEY_PREFIX", "SECRET_KEY"}));
+    EXPECT_EQ(free_text, (std::set<std::string>{"REDIS_CLUSTER_PASSWORD", "REDIS_SENTINEL_PASSWORD", "REDIS_PASSWORD",
+                                                "CACHE_KEY_PREFIX", "SECRET_KEY"}));
 }
 
 TEST(Variables, CasesCoverEveryVariable) {
@@ -234,8 +244,8 @@ TEST(Variables, MarkPasswordsKeysAndTokensSecret) {
     for (const auto& doc : variables()) {
         if (doc.secret) secrets.insert(doc.name);
     }
-    EXPECT_EQ(secrets, (std::set<std::string>{"REDIS_CLUSTER_PASSWORD", "REDIS_PASSWORD", "SECRET_KEY", "API_TOKENS",
-                                              "METRICS_TOKEN"}));
+    EXPECT_EQ(secrets, (std::set<std::string>{"REDIS_CLUSTER_PASSWORD", "REDIS_SENTINEL_PASSWORD", "REDIS_PASSWORD",
+                                              "SECRET_KEY", "API_TOKENS", "METRICS_TOKEN"}));
 }
 
 TEST(Variables, DefaultsAreThoseOfTheHeader) {

@@ -177,6 +177,17 @@ TEST(Warnings, FlagsReadsFromReplicasOutsideClusterMode) {
                              "REDIS_READ_FROM_REPLICAS"));
 }
 
+TEST(Warnings, SentinelModeIgnoresTheSingleRedisAddressAndReadsFromReplicas) {
+    const auto warnings = warnings_for({{"REDIS_SENTINEL_NODES", "s1:26379"},
+                                        {"REDIS_SENTINEL_MASTER", "mymaster"},
+                                        {"REDIS_HOST", "cache"},
+                                        {"REDIS_READ_FROM_REPLICAS", "true"}});
+    EXPECT_TRUE(has_warning(warnings, "REDIS_HOST ignored: REDIS_SENTINEL_NODES is set and the Sentinels name the master"));
+    EXPECT_FALSE(has_warning(warnings, "REDIS_READ_FROM_REPLICAS"));
+    EXPECT_EQ(warnings_for({{"REDIS_SENTINEL_NODES", "s1:26379"}, {"REDIS_SENTINEL_MASTER", "mymaster"}}),
+              std::vector<std::string>{});
+}
+
 TEST(Warnings, FlagsWaitReplicasWithoutRedis) {
     EXPECT_TRUE(has_warning(warnings_for({{"REDIS_WAIT_REPLICAS", "1"}}),
                             "REDIS_WAIT_REPLICAS=1 is ignored: no Redis is configured"));

@@ -97,5 +97,31 @@ TEST(StatusJson, KeepsTheFieldNamesOperatorsRead) {
     EXPECT_EQ(cache::last_error_of(s), "127.0.0.1:6379: Connection refused");
 }
 
+TEST(StatusJson, SentinelStatusNamesTheSentinelsTheMasterAndTheFailovers) {
+    redis::SentinelStatus s;
+    s.master_name = "mymaster";
+    s.sentinels = {{"10.0.0.1:26379", true, ""}, {"10.0.0.2:26379", false, "Connection refused"}};
+    s.master = "10.0.0.5:6379";
+    s.connected = true;
+    s.replicas = {"10.0.0.6:6379"};
+    s.failovers = 2;
+    s.last_error = "";
+    const auto o = status_json(s);
+    EXPECT_EQ(o.at("backend"), "redis-sentinel");
+    EXPECT_EQ(o.at("master_name"), "mymaster");
+    EXPECT_EQ(o.at("master"), "10.0.0.5:6379");
+    EXPECT_EQ(o.at("connected"), true);
+    EXPECT_EQ(o.at("sentinels").at(1).at("answered"), false);
+    EXPECT_EQ(o.at("sentinels").at(1).at("last_error"), "Connection refused");
+    EXPECT_EQ(o.at("replicas").at(0), "10.0.0.6:6379");
+    EXPECT_EQ(o.at("failovers"), 2);
+    // No master known: null, and the cause is the backend's last error.
+    s.master.clear();
+    s.connected = false;
+    s.last_error = "no master confirmed for \"mymaster\"";
+    EXPECT_TRUE(status_json(s).at("master").is_null());
+    EXPECT_EQ(cache::last_error_of(s), "no master confirmed for \"mymaster\"");
+}
+
 }  // namespace
 }  // namespace yooni::http

@@ -51,7 +51,7 @@ struct MemoryStatus {
     std::size_t entries = 0, bytes = 0, max_bytes = 0;
     std::uint64_t evictions = 0, expirations = 0;
 };
-using BackendStatus = std::variant<MemoryStatus, redis::StandaloneStatus, redis::ClusterStatus>;
+using BackendStatus = std::variant<MemoryStatus, redis::StandaloneStatus, redis::ClusterStatus, redis::SentinelStatus>;
 
 struct Entry {
     std::string key;
@@ -82,7 +82,7 @@ class Backend {
 public:
     virtual ~Backend() = default;
 
-    // "memory", "redis" or "redis-cluster": shown by the monitoring API.
+    // "memory", "redis", "redis-cluster" or "redis-sentinel": shown by the monitoring API.
     virtual std::string_view kind() const = 0;
     // Whether calls can succeed now (for /readyz). Never blocks.
     virtual bool ready() const = 0;

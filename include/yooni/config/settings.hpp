@@ -54,6 +54,11 @@ struct RedisSettings {
     bool cluster_enabled = false;               // REDIS_CLUSTER_ENABLED
     std::vector<std::string> cluster_nodes;     // REDIS_CLUSTER_NODES, "host:port" each
     Secret cluster_password;                    // REDIS_CLUSTER_PASSWORD
+    // Redis behind Sentinel: setting the Sentinels selects it (not with REDIS_CLUSTER_ENABLED).
+    std::vector<std::string> sentinel_nodes;    // REDIS_SENTINEL_NODES, "host:port" each
+    std::string sentinel_master;                // REDIS_SENTINEL_MASTER: the monitored master's name
+    Secret sentinel_password;                   // REDIS_SENTINEL_PASSWORD: AUTH of the Sentinels (not of the data nodes)
+    std::string sentinel_username;              // REDIS_SENTINEL_USERNAME: ACL user of the Sentinels
     std::optional<std::string> url;             // REDIS_URL (kept whole; may hold a password)
     std::string host = "localhost";             // REDIS_HOST
     std::uint16_t port = 6379;                  // REDIS_PORT
@@ -75,7 +80,7 @@ struct RedisSettings {
     std::chrono::milliseconds refresh_interval{5000};  // REDIS_CLUSTER_REFRESH_INTERVAL_MS, 100..3600000
     int wait_replicas = 0;                      // REDIS_WAIT_REPLICAS: writes wait for N replicas (WAIT), 0..5
     std::chrono::milliseconds wait_timeout{1000};      // REDIS_WAIT_TIMEOUT_MS, 1..60000
-    // Whether any Redis backend is configured (cluster, REDIS_URL or REDIS_HOST set explicitly).
+    // Whether any Redis backend is configured (cluster, Sentinel, REDIS_URL or REDIS_HOST set explicitly).
     bool configured = false;
 };
 

@@ -102,7 +102,7 @@ public:
 
     // Whether calls can succeed now (a slot map covering all slots, or the node answering).
     virtual bool ready() const = 0;
-    virtual std::string_view kind() const = 0;  // "redis" or "redis-cluster"
+    virtual std::string_view kind() const = 0;  // "redis", "redis-cluster" or "redis-sentinel"
     // Why the backend is not usable, naming the nodes tried ("" when it is).
     virtual std::string last_error() const = 0;
 

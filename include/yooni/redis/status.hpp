@@ -55,7 +55,32 @@ struct ClusterStatus {
     std::vector<std::string> masters_without_replica;  // serving masters no replica could replace
 };
 
-using ClientStatus = std::variant<StandaloneStatus, ClusterStatus>;
+// One Sentinel as the Sentinel client last saw it.
+struct SentinelNodeStatus {
+    std::string address;     // host:port
+    bool answered = false;   // the last question asked of it was answered
+    std::string last_error;  // why it did not answer ("" when it did)
+};
+
+struct SentinelStatus {
+    std::string master_name;                 // REDIS_SENTINEL_MASTER
+    std::vector<SentinelNodeStatus> sentinels;
+    std::string master;                      // host:port of the resolved master, "" while none is known
+    bool connected = false;                  // the master is known and its last ROLE said master
+    std::vector<std::string> replicas;       // host:port of the healthy replicas (when reads go to replicas)
+    bool read_from_replicas = false;
+    std::string subscribed;                  // the Sentinel followed for +switch-master, "" when none
+    int db = 0;
+    bool tls = false;
+    std::uint64_t failovers = 0;             // master changes seen (a new address confirmed)
+    std::uint64_t switch_events = 0;         // +switch-master events received
+    std::uint64_t lookups = 0, lookup_failures = 0, retries = 0;
+    std::size_t connections = 0;
+    std::uint64_t connects = 0, commands = 0, writes = 0, abandoned = 0;
+    std::string last_error;                  // "" when the master answers
+};
+
+using ClientStatus = std::variant<StandaloneStatus, ClusterStatus, SentinelStatus>;
 
 // One node as CLUSTER NODES describes it, with what its own INFO added
 // (absent when it did not answer in time).

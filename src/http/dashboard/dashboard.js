@@ -391,6 +391,30 @@
     return slot >= 0 && slot < SLOT_COUNT ? slot : null;
   }
 
+  // Redis behind Sentinel: the master the client resolved, the Sentinels
+  // that answered, the failovers it followed (all shown as text).
+  function renderSentinel(st, note) {
+    const sentinels = Array.isArray(st.sentinels) ? st.sentinels : [];
+    const answering = sentinels.filter((x) => x && x.answered === true).length;
+    const master = typeof st.master === 'string' ? st.master : null;
+    const known = st.connected === true;
+    setText('card-state', known ? 'master ok' : 'no master', known ? 'ok' : 'fail');
+    setText('card-state-sub', 'Sentinel, ' + (typeof st.master_name === 'string' ? st.master_name : '?') +
+      (master ? ' at ' + master : ''));
+    setText('card-masters', master ? '1' : '0');
+    setText('card-masters-sub', formatCount(answering) + ' of ' + formatCount(sentinels.length) +
+      ' Sentinels answering, ' + formatCount(num(st.failovers) || 0) + ' failovers seen');
+    setText('card-slots', '–');
+    setText('card-slots-sub', Array.isArray(st.replicas) && st.replicas.length ?
+      'replicas ' + st.replicas.join(', ') : '');
+    setText('cluster-state', known ? 'sentinel ok' : 'sentinel: no master');
+    $('cluster-state').className = 'badge ' + (known ? 'ok' : 'fail');
+    const err = typeof st.last_error === 'string' && st.last_error ? ' Last error: ' + st.last_error : '';
+    note.textContent = 'Redis behind Sentinel: master ' + (master || 'unknown') + ', Sentinels ' +
+      sentinels.map((x) => (x && typeof x.address === 'string' ? x.address : '?') +
+        (x && x.answered === true ? '' : ' (not answering)')).join(', ') + '.' + err;
+  }
+
   function renderCluster(info, now) {
     if (!info || typeof info !== 'object') return;
     if (info.cluster_enabled !== true) {
@@ -407,6 +431,7 @@
       setText('card-slots-sub', '');
       setText('cluster-state', 'no cluster');
       $('cluster-state').className = 'badge';
+      if (info.sentinel && typeof info.sentinel === 'object') renderSentinel(info.sentinel, note);
       return;
     }
     $('cluster-section').hidden = false;
