@@ -30,8 +30,16 @@ void* operator new(std::size_t n) {
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc{};
 }
+// The nothrow forms too (std::stable_sort's temporary buffer uses them): every
+// block this file's delete frees must come from this file's new, or a
+// sanitizer's allocator sees a mismatch.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    if (g_recording && n > g_largest_request) g_largest_request = n;
+    return std::malloc(n ? n : 1);
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace yooni::cache {
 namespace {
