@@ -12,8 +12,6 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
-#include <openssl/evp.h>
-
 #include <cctype>
 #include <charconv>
 #include <unordered_set>
@@ -224,19 +222,7 @@ bool zero_weight(std::string_view params) {
 
 }  // namespace
 
-std::string entity_tag(std::string_view stored) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(stored.data(), stored.size(), digest, &n, EVP_sha1(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string tag = "\"";
-    for (unsigned int i = 0; i < n; ++i) {
-        tag += kHex[digest[i] >> 4];
-        tag += kHex[digest[i] & 0x0f];
-    }
-    tag += '"';
-    return tag;
-}
+std::string entity_tag(std::string_view stored) { return "\"" + cache::sha1_hex(stored) + "\""; }
 
 bool none_match_fails(std::string_view header, std::string_view etag) {
     // RFC 9110 13.1.2: "*" matches any current representation; otherwise a
