@@ -5,9 +5,10 @@
 // Sentinels require passwords, as deployed ones do.
 //
 // The master refuses writes while no replica is attached
-// (min-replicas-to-write 1): a write the master acknowledges has reached the
-// replica's link, so a failover to that replica does not drop it silently
-// (docs/redis-cluster.md, "Redis Sentinel").
+// (min-replicas-to-write 1), as docs/redis-cluster.md advises: a master cut
+// off from its replica refuses instead of acknowledging. It still counts
+// the replica until it notices the replica's link gone, so only WAIT
+// guarantees that an acknowledged write reached the replica.
 //
 // Not thread-safe: owned by one test.
 #pragma once
