@@ -6,6 +6,9 @@
 //     allocated once, outside the timed loop, for all of them.
 //   encode/decode: the whole Codec path, legacy ("gzip:"+base64) and gzip
 //     formats, including allocation of the returned string.
+//   answer-gzip/L: codec::gzip_compress at level L, what the HTTP server
+//     does to a large answer for a client that accepts gzip (the level it
+//     uses is chosen from these rows; src/http/api.cpp).
 // Counters: ratio = compressed / original bytes; bytes_per_second of original bytes.
 #include "yooni/codec/codec.hpp"
 
@@ -208,6 +211,16 @@ void codec_decode(benchmark::State& state, const Sample& s, yooni::codec::Format
     set_counters(state, s, stored.size());
 }
 
+void answer_gzip(benchmark::State& state, const Sample& s, int level) {
+    std::size_t n = 0;
+    for (auto _ : state) {
+        std::string member = yooni::codec::gzip_compress(s.text, level);
+        n = member.size();
+        benchmark::DoNotOptimize(member.data());
+    }
+    set_counters(state, s, n);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -228,6 +241,9 @@ int main(int argc, char** argv) {
         reg("encode/gzip", [](benchmark::State& st, const Sample& x) { codec_encode(st, x, Format::gzip); });
         reg("decode/legacy", [](benchmark::State& st, const Sample& x) { codec_decode(st, x, Format::legacy); });
         reg("decode/gzip", [](benchmark::State& st, const Sample& x) { codec_decode(st, x, Format::gzip); });
+        for (int level : {1, 3, 6})
+            reg("answer-gzip/" + std::to_string(level),
+                [level](benchmark::State& st, const Sample& x) { answer_gzip(st, x, level); });
     }
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

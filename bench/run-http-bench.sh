@@ -8,7 +8,9 @@
 #            PUT of a 100 B document and of the 4 KB sample (stored
 #            gzip-compressed in the Python format, like the Python system), each
 #            request with the bearer token of TOKEN_KIND (rows "... (jwt)"), and
-#            GET 100 B once more with the other kind of token
+#            GET 100 B once more with the other kind of token; GET 4 KB with
+#            Accept-Encoding: gzip (the stored member sent as it is) and a 304
+#            revalidation of it (If-None-Match with its ETag)
 #   before   with BEFORE_BIN=<another build's yooni-cache>: that build, same
 #            settings, GET 100 B with both kinds of token (ours/before ratios)
 #   beast    bench/http/beast_anchor.cpp, 2 threads: fixed 100 B / 4096 B bodies,
@@ -151,8 +153,12 @@ ROWS=("ours GET 100B ($K)|$OURS/bench:small|auth-$K")
 [ -z "$BEFORE" ] || ROWS+=("before GET 100B ($K)|$BEFORE_URL/bench:small|auth-$K")
 ROWS+=("ours GET 100B ($O)|$OURS/bench:small|auth-$O")
 [ -z "$BEFORE" ] || ROWS+=("before GET 100B ($O)|$BEFORE_URL/bench:small|auth-$O")
+ETAG_4K=$(curl -s -D - -o /dev/null -H "$AUTH" "$OURS/bench:4k" | sed -n 's/^etag: //Ip' | tr -d '\r')
+[ -n "$ETAG_4K" ] || die "ours GET 4KB answered no ETag"
 ROWS+=(
   "ours GET 4KB ($K)|$OURS/bench:4k|auth-$K"
+  "ours GET 4KB gzip ($K)|$OURS/bench:4k|gzip-$K"
+  "ours GET 4KB 304 ($K)|$OURS/bench:4k|inm-$K"
   "ours PUT 100B ($K)|$OURS/bench:put:small?ttl=0|put-$SMALL"
   "ours PUT 4KB ($K)|$OURS/bench:put:4k?ttl=0|put-$BIG"
   "beast GET 100B|http://127.0.0.1:$P_BEAST/|get"
@@ -168,14 +174,23 @@ echo "checks (status, body bytes):"
 for row in "${ROWS[@]}"; do
   IFS='|' read -r name url kind <<<"$row"
   args=()
+  want=200
   case $kind in
     auth-*) args=(-H "${AUTH_OF[${kind#auth-}]}") ;;
+    gzip-*) args=(-H "${AUTH_OF[${kind#gzip-}]}" -H 'Accept-Encoding: gzip') ;;
+    inm-*) args=(-H "${AUTH_OF[${kind#inm-}]}" -H "If-None-Match: $ETAG_4K"); want=304 ;;
     put-*) args=(-X PUT -H "$AUTH" -H 'Content-Type: application/json' --data-binary "@${kind#put-}") ;;
   esac
-  code=$(curl -s -o "$TMP/body" -w '%{http_code}' "${args[@]}" "$url")
-  printf '  %-24s HTTP %s  %5d B\n' "$name" "$code" "$(wc -c <"$TMP/body")"
-  [ "$code" = 200 ] || die "$name answered $code: $(head -c 300 "$TMP/body")"
+  # Bytes on the wire per answer: the status line and headers plus the body.
+  sizes=$(curl -s -o "$TMP/body" -w '%{http_code} %{size_header} %{size_download}' "${args[@]}" "$url")
+  read -r code hbytes bbytes <<<"$sizes"
+  printf '  %-28s HTTP %s  body %5d B, on the wire %5d B\n' "$name" "$code" "$bbytes" "$((hbytes + bbytes))"
+  [ "$code" = "$want" ] || die "$name answered $code: $(head -c 300 "$TMP/body")"
 done
+# The gzip row gets the stored member, which inflates to the document.
+curl -s -H "$AUTH" -H 'Accept-Encoding: gzip' -D "$TMP/gz.h" "$OURS/bench:4k" | gunzip | cmp -s - "$BIG" \
+  || die "ours GET 4KB gzip does not inflate to the document PUT"
+grep -qi '^content-encoding: gzip' "$TMP/gz.h" || die "ours GET 4KB gzip answered without Content-Encoding: gzip"
 # ours and the Python app return the stored documents; ours byte for byte.
 curl -s -H "$AUTH" "$OURS/bench:small" | cmp -s - "$SMALL" || die "ours GET 100B is not the document PUT"
 curl -s -H "$AUTH" "$OURS/bench:4k" | cmp -s - "$BIG" || die "ours GET 4KB is not the document PUT"
@@ -185,6 +200,8 @@ run_wrk() {  # NAME URL KIND SECONDS -> wrk output
   case $kind in
     get) timeout 120 wrk -t2 -c50 -d"$dur" "$url" ;;
     auth-*) timeout 120 wrk -t2 -c50 -d"$dur" -H "${AUTH_OF[${kind#auth-}]}" "$url" ;;
+    gzip-*) timeout 120 wrk -t2 -c50 -d"$dur" -H "${AUTH_OF[${kind#gzip-}]}" -H 'Accept-Encoding: gzip' "$url" ;;
+    inm-*) timeout 120 wrk -t2 -c50 -d"$dur" -H "${AUTH_OF[${kind#inm-}]}" -H "If-None-Match: $ETAG_4K" "$url" ;;
     put-*) BENCH_BODY=${kind#put-} timeout 120 wrk -t2 -c50 -d"$dur" -H "$AUTH" -s "$HERE/put.lua" "$url" ;;
   esac
 }

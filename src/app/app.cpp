@@ -133,6 +133,7 @@ int serve(std::optional<std::string> host, std::optional<std::uint16_t> port) {
     api_options.max_key_bytes = s.http.max_key_bytes;
     api_options.max_batch_keys = s.http.max_batch_keys;
     api_options.max_response_bytes = s.http.max_response_bytes;
+    api_options.gzip_min_bytes = s.http.gzip_min_bytes;
     api_options.default_ttl = s.cache.ttl;
     api_options.key_prefixes = s.auth.key_prefixes;
     api_options.metrics_token = s.auth.metrics_token;

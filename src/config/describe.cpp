@@ -112,6 +112,7 @@ const std::map<std::string, Formatter, std::less<>>& formatters() {
         {"HTTP_MAX_HEADER_BYTES", [](const Settings& s) { return text(s.http.max_header_bytes); }},
         {"HTTP_MAX_BODY_BYTES", [](const Settings& s) { return text(s.http.max_body_bytes); }},
         {"HTTP_MAX_RESPONSE_BYTES", [](const Settings& s) { return text(s.http.max_response_bytes); }},
+        {"HTTP_GZIP_MIN_BYTES", [](const Settings& s) { return text(s.http.gzip_min_bytes); }},
         {"CACHE_MAX_KEY_BYTES", [](const Settings& s) { return text(s.http.max_key_bytes); }},
         {"HTTP_MAX_BATCH_KEYS", [](const Settings& s) { return text(s.http.max_batch_keys); }},
         {"HTTP_HEADER_TIMEOUT_MS", [](const Settings& s) { return text(s.http.header_timeout.count()); }},

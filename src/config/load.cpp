@@ -327,6 +327,9 @@ void load_http(Reader& reader, HttpSettings& http) {
     http.max_header_bytes = count(reader, "HTTP_MAX_HEADER_BYTES", http.max_header_bytes, 1 << 20);
     http.max_body_bytes = count(reader, "HTTP_MAX_BODY_BYTES", http.max_body_bytes, 1 << 30);
     http.max_response_bytes = count(reader, "HTTP_MAX_RESPONSE_BYTES", http.max_response_bytes, std::int64_t{1} << 32);
+    http.gzip_min_bytes = static_cast<std::size_t>(reader.integer(
+        "HTTP_GZIP_MIN_BYTES", static_cast<std::int64_t>(http.gzip_min_bytes), 0, std::int64_t{1} << 32,
+        "an integer 0.." + std::to_string(std::int64_t{1} << 32) + " (0 = never compress answers)"));
     http.max_key_bytes = count(reader, "CACHE_MAX_KEY_BYTES", http.max_key_bytes, 65536);
     http.max_batch_keys = count(reader, "HTTP_MAX_BATCH_KEYS", http.max_batch_keys, 100'000);
     http.header_timeout = milliseconds(reader, "HTTP_HEADER_TIMEOUT_MS", http.header_timeout);

@@ -64,6 +64,10 @@ const std::vector<VariableDoc>& variables() {
          "it is refused)",
          false},
         {"HTTP_MAX_RESPONSE_BYTES", "67108864", "response body in bytes at most (a larger batch/get is answered 413)", false},
+        {"HTTP_GZIP_MIN_BYTES", "1024",
+         "smallest answer in bytes gzip-compressed on the fly (level 1) for a client that accepts gzip; 0 = never "
+         "(values stored compressed are sent as stored whatever this says)",
+         false},
         {"CACHE_MAX_KEY_BYTES", "1024", "cache key in bytes at most", false},
         {"HTTP_MAX_BATCH_KEYS", "1000", "keys in one batch request at most", false},
         {"HTTP_HEADER_TIMEOUT_MS", "10000", "time to receive the request headers, in ms", false},

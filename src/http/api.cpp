@@ -115,8 +115,36 @@ boost::asio::awaitable<Response> Api::serve(Admission admission, Request request
         response = co_await dispatch(admission.route, request, admission.who ? &*admission.who : nullptr);
         http_stats_.count(admission.route, response.status, std::chrono::steady_clock::now() - admission.start);
     }
+    compress_for(request, response);
     if (request.method == "HEAD") response.omit_body = true;
     co_return response;
+}
+
+// An answer of HTTP_GZIP_MIN_BYTES or more goes gzip-compressed to a client
+// that accepts gzip (HEAD included: its Content-Length is the compressed
+// GET's). Level 1: on the sample catalogue (bench/codec_bench.cpp,
+// answer-gzip rows) it compresses 200 KB 3.3x faster than level 6 for 28%
+// more bytes (ratio 0.127 against 0.099), and a 4 KB product in 12 us
+// against 23 us. An answer that already has a coding (a value sent as
+// stored) is left as it is, and so is one that would not shrink.
+void Api::compress_for(const Request& request, Response& response) const {
+    if (options_.gzip_min_bytes == 0 || response.status != 200 || response.body.size() < options_.gzip_min_bytes)
+        return;
+    if (!response.content_type.starts_with("application/json") && !response.content_type.starts_with("text/") &&
+        !response.content_type.starts_with("application/javascript"))
+        return;
+    for (const auto& [name, value] : response.headers)
+        if (name == "Content-Encoding") return;
+    // Whether it is compressed depends on Accept-Encoding: say so to caches
+    // whatever this client asked.
+    bool varies = false;
+    for (const auto& [name, value] : response.headers) varies = varies || name == "Vary";
+    if (!varies) response.headers.emplace_back("Vary", "Accept-Encoding");
+    if (!detail::accepts_gzip(request.accept_encoding)) return;
+    std::string member = cache::Cache::gzip(response.body, 1);
+    if (member.size() >= response.body.size()) return;
+    response.body = std::move(member);
+    response.headers.emplace_back("Content-Encoding", "gzip");
 }
 
 boost::asio::awaitable<Response> Api::handle(Request request) {

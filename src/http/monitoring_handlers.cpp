@@ -69,11 +69,32 @@ Response readyz(Context& ctx) {
     return json_response(200, R"({"status":"ready"})");
 }
 
+// A monitoring answer with a weak entity tag of its content before the
+// fields that change on every call (`stamp` adds them: the time, the
+// uptime). A poller that sends the tag back in If-None-Match gets 304
+// without a body while the state it shows has not changed; the tag is weak
+// because the 200's bytes differ in those fields.
+Response conditional_state(Context& ctx, boost::json::object doc, void (*stamp)(Context&, boost::json::object&)) {
+    const std::string opaque = entity_tag(to_json_text(doc));
+    const std::string etag = "W/" + opaque;
+    Response r;
+    if (!ctx.request.if_none_match.empty() && none_match_fails(ctx.request.if_none_match, opaque)) {
+        r.status = 304;
+    } else {
+        stamp(ctx, doc);
+        r = json_response(200, to_json_text(doc));
+    }
+    r.headers.emplace_back("ETag", etag);
+    r.headers.emplace_back("Cache-Control", "private, no-cache");
+    return r;
+}
+
+void stamp_time(Context&, boost::json::object& o) { o["timestamp"] = iso_timestamp(std::chrono::system_clock::now()); }
+
 Response monitoring_stats(Context& ctx) {
     auto o = stats_json(ctx.cache.stats());
     o["backend"] = ctx.cache.backend().kind();
-    o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());
-    return json_response(200, to_json_text(o));
+    return conditional_state(ctx, std::move(o), &stamp_time);
 }
 
 Response monitoring_stats_reset(Context& ctx) {
@@ -94,7 +115,7 @@ boost::asio::awaitable<Response> monitoring_cluster_info(Context& ctx) {
         doc["message"] = "Cache is running behind Redis Sentinel";
         doc["sentinel"] = status_json(status);
     }
-    co_return json_response(200, to_json_text(doc));
+    co_return conditional_state(ctx, std::move(doc), [](Context&, boost::json::object&) {});
 }
 
 Response monitoring_health(Context& ctx) {
@@ -107,11 +128,12 @@ Response monitoring_health(Context& ctx) {
     cache["stats"] = stats_json(ctx.cache.stats());
     boost::json::object o;
     o["status"] = connected && !ctx.draining ? "healthy" : "degraded";
-    o["timestamp"] = iso_timestamp(std::chrono::system_clock::now());
-    o["uptime_seconds"] =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - ctx.started).count();
     o["cache"] = std::move(cache);
-    return json_response(200, to_json_text(o));
+    return conditional_state(ctx, std::move(o), [](Context& c, boost::json::object& doc) {
+        const auto now = std::chrono::system_clock::now();
+        doc["timestamp"] = iso_timestamp(now);
+        doc["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(now - c.started).count();
+    });
 }
 
 }  // namespace yooni::http::detail

@@ -5,11 +5,17 @@
 // - If-None-Match answers 304 without a body;
 // - HEAD answers GET's headers (Content-Length included) without the body;
 // - a client that accepts gzip gets the stored gzip member as it is
-//   (Content-Encoding: gzip, Vary: Accept-Encoding), others the document.
+//   (Content-Encoding: gzip, Vary: Accept-Encoding), others the document;
+//   batch/get answers, values stored plain and the monitoring answers of
+//   HTTP_GZIP_MIN_BYTES or more are compressed on the fly for it;
+// - the monitoring answers carry weak tags and answer 304 while the state
+//   they show has not changed.
 #include "support/process.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
 #include "support/service.hpp"
+
+#include <yooni/codec/codec.hpp>
 
 #include <gtest/gtest.h>
 
@@ -176,6 +182,115 @@ TEST_P(HttpCaching, AClientThatAcceptsGzipGetsTheStoredMemberAsItIs) {
     const auto python = run_command({"/usr/bin/python3", "-c", kPythonClient, url, kReaderToken});
     EXPECT_EQ(python.exit_code, 0) << python.err;
     EXPECT_EQ(python.out, doc);
+}
+
+// batch/get builds its answer from several values: for a client that
+// accepts gzip it is compressed on the fly (level 1), and inflates to the
+// very answer a client without gzip gets.
+TEST_P(HttpCaching, ABatchAnswerIsCompressedForAClientThatAcceptsGzip) {
+    const std::string doc = sample_4k();
+    std::string keys = "[";
+    for (int i = 0; i < 20; ++i) {
+        const auto key = "batch:zip:" + std::to_string(i);
+        ASSERT_EQ(svc_->put("/api/v1/cache/" + key, doc).status, 200);
+        keys += (i ? ",\"" : "\"") + key + "\"";
+    }
+    const std::string body = R"({"keys":)" + keys + "]}";
+    auto batch = [&](std::vector<std::pair<std::string, std::string>> headers) {
+        headers.emplace_back("Authorization", "Bearer " + kReaderToken);
+        headers.emplace_back("Content-Type", "application/json");
+        return http_request(svc_->port(), "POST", "/api/v1/batch/get", headers, body);
+    };
+    const auto plain = batch({});
+    ASSERT_EQ(plain.status, 200) << plain.body;
+    EXPECT_EQ(plain.header("content-encoding"), "");
+    EXPECT_NE(plain.header("vary").find("Accept-Encoding"), std::string::npos);
+    const auto zipped = batch({{"Accept-Encoding", "gzip"}});
+    ASSERT_EQ(zipped.status, 200);
+    EXPECT_EQ(zipped.header("content-encoding"), "gzip");
+    EXPECT_NE(zipped.header("vary").find("Accept-Encoding"), std::string::npos);
+    EXPECT_LT(zipped.body.size(), plain.body.size() / 4);
+    const auto inflated = codec::gzip_decompress(zipped.body, 64u << 20);
+    ASSERT_TRUE(inflated);
+    EXPECT_EQ(*inflated, plain.body);
+    std::cout << "batch/get of 20 x 4 KB: " << plain.body.size() << " bytes, " << zipped.body.size()
+              << " bytes gzip-compressed\n";
+    EXPECT_EQ(batch({{"Accept-Encoding", "gzip;q=0"}}).body, plain.body);
+}
+
+// A value stored plain (written by another program, or below the storage
+// threshold) of HTTP_GZIP_MIN_BYTES or more is compressed on the fly; its
+// tag is still the stored bytes' SHA-1.
+TEST(HttpCompression, AValueStoredPlainIsCompressedOnTheFlyWithItsTagUnchanged) {
+    Service svc{ServiceOptions{.env = {"CACHE_COMPRESSION_THRESHOLD=1048576"}}};
+    const std::string doc = sample_4k();
+    ASSERT_EQ(svc.put("/api/v1/cache/plain:big", doc).status, 200);
+    auto get = [&](std::vector<std::pair<std::string, std::string>> headers) {
+        headers.emplace_back("Authorization", "Bearer " + kReaderToken);
+        return http_request(svc.port(), "GET", "/api/v1/cache/plain:big", headers);
+    };
+    const auto plain = get({});
+    EXPECT_EQ(plain.body, doc);
+    const auto zipped = get({{"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(zipped.header("content-encoding"), "gzip");
+    EXPECT_EQ(zipped.header("etag"), plain.header("etag"));
+    const auto inflated = codec::gzip_decompress(zipped.body, 1u << 20);
+    ASSERT_TRUE(inflated);
+    EXPECT_EQ(*inflated, doc);
+    // HEAD says what GET would send: the compressed length.
+    const auto head = http_request(svc.port(), "HEAD", "/api/v1/cache/plain:big",
+                                   {{"Authorization", "Bearer " + kReaderToken}, {"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(head.header("content-length"), std::to_string(zipped.body.size()));
+    EXPECT_EQ(head.body, "");
+    // Below HTTP_GZIP_MIN_BYTES (1024) nothing is compressed.
+    ASSERT_EQ(svc.put("/api/v1/cache/plain:small", R"({"id":1,"name":"kettle"})").status, 200);
+    const auto small = http_request(svc.port(), "GET", "/api/v1/cache/plain:small",
+                                    {{"Authorization", "Bearer " + kReaderToken}, {"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(small.header("content-encoding"), "");
+}
+
+TEST(HttpCompression, GzipMinBytesZeroTurnsItOff) {
+    Service svc{ServiceOptions{.env = {"CACHE_COMPRESSION_THRESHOLD=1048576", "HTTP_GZIP_MIN_BYTES=0"}}};
+    const std::string doc = sample_4k();
+    ASSERT_EQ(svc.put("/api/v1/cache/plain:big", doc).status, 200);
+    const auto r = http_request(svc.port(), "GET", "/api/v1/cache/plain:big",
+                                {{"Authorization", "Bearer " + kReaderToken}, {"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(r.header("content-encoding"), "");
+    EXPECT_EQ(r.body, doc);
+}
+
+// The monitoring answers a dashboard polls: a weak tag of what they show
+// (their time stamps aside); sent back, it gets 304 without a body until
+// the state changes.
+TEST(HttpCompression, MonitoringAnswersAre304WhileTheirStateIsUnchanged) {
+    Service svc;
+    for (const std::string path : {"/api/v1/monitoring/cache/stats", "/api/v1/monitoring/health/detailed",
+                                   "/api/v1/monitoring/cache/cluster/info"}) {
+        auto get = [&](std::vector<std::pair<std::string, std::string>> headers) {
+            headers.emplace_back("Authorization", "Bearer " + kReaderToken);
+            return http_request(svc.port(), "GET", path, headers);
+        };
+        const auto first = get({});
+        ASSERT_EQ(first.status, 200) << path;
+        const auto tag = first.header("etag");
+        ASSERT_TRUE(tag.starts_with("W/\"")) << path << ": " << tag;
+        EXPECT_EQ(first.header("cache-control"), "private, no-cache") << path;
+        const auto again = get({{"If-None-Match", tag}});
+        EXPECT_EQ(again.status, 304) << path;
+        EXPECT_EQ(again.body, "") << path;
+        EXPECT_EQ(again.header("etag"), tag) << path;
+        EXPECT_EQ(get({{"If-None-Match", "W/\"0000\""}}).status, 200) << path;
+    }
+    // A cache call changes the statistics: a new tag, a full answer.
+    const auto stats = [&](const std::string& tag) {
+        return http_request(svc.port(), "GET", "/api/v1/monitoring/cache/stats",
+                            {{"Authorization", "Bearer " + kReaderToken}, {"If-None-Match", tag}});
+    };
+    const auto before = stats("").header("etag");
+    ASSERT_EQ(svc.get("/api/v1/cache/absent:key", kReaderToken).status, 404);
+    const auto after = stats(before);
+    EXPECT_EQ(after.status, 200);
+    EXPECT_NE(after.header("etag"), before);
 }
 
 // ---------------------------------------------------------------- compare-and-set (item 3)

@@ -138,6 +138,8 @@ std::vector<VariableCase> cases() {
          "an integer 1..1073741824"},
         {"HTTP_MAX_RESPONSE_BYTES", "1048576", [](const Settings& s) { return s.http.max_response_bytes == 1048576; }, "4294967297",
          "an integer 1..4294967296"},
+        {"HTTP_GZIP_MIN_BYTES", "0", [](const Settings& s) { return s.http.gzip_min_bytes == 0; }, "-1",
+         "an integer 0..4294967296"},
         {"CACHE_MAX_KEY_BYTES", "512", [](const Settings& s) { return s.http.max_key_bytes == 512; }, "65537",
          "an integer 1..65536"},
         {"HTTP_MAX_BATCH_KEYS", "10", [](const Settings& s) { return s.http.max_batch_keys == 10; }, "100001",

@@ -38,6 +38,9 @@ public:
 
     Backend& backend() { return backend_; }
     const codec::Codec& codec() const { return codec_; }
+    // A gzip member of `bytes` at `level`: what the HTTP layer sends a
+    // client that accepts gzip when an answer is not stored compressed.
+    static std::string gzip(std::string_view bytes, int level) { return codec::gzip_compress(bytes, level); }
     const CacheOptions& options() const { return options_; }
     Stats& stats() { return stats_; }
 

@@ -118,6 +118,7 @@ struct HttpSettings {
     std::size_t max_header_bytes = 16 * 1024;   // HTTP_MAX_HEADER_BYTES
     std::size_t max_body_bytes = 8u << 20;      // HTTP_MAX_BODY_BYTES
     std::size_t max_response_bytes = 64u << 20; // HTTP_MAX_RESPONSE_BYTES (batch/get answers at most this)
+    std::size_t gzip_min_bytes = 1024;          // HTTP_GZIP_MIN_BYTES (0 = answers are never compressed on the fly)
     std::size_t max_key_bytes = 1024;           // CACHE_MAX_KEY_BYTES
     std::size_t max_batch_keys = 1000;          // HTTP_MAX_BATCH_KEYS
     std::chrono::milliseconds header_timeout{10000};  // HTTP_HEADER_TIMEOUT_MS

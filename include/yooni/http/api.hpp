@@ -62,6 +62,10 @@ struct ApiOptions {
     std::size_t max_key_bytes = 1024;
     std::size_t max_batch_keys = 1000;
     std::size_t max_response_bytes = 64u << 20;  // batch/get answers larger than this are 413
+    // Answers at least this large are gzip-compressed (level 1) for clients
+    // that accept gzip; 0 = never. Values stored compressed are passed
+    // through as stored whatever this says.
+    std::size_t gzip_min_bytes = 1024;
     std::chrono::seconds default_ttl{300};
     // API_KEY_PREFIXES: the cache routes touch only keys starting with one of
     // these (and with one of the token's key_prefixes, when it has the claim);
@@ -106,6 +110,7 @@ public:
 
 private:
     boost::asio::awaitable<Response> dispatch(RouteId route, Request& request, const Principal* who);
+    void compress_for(const Request& request, Response& response) const;
 
     cache::Cache& cache_;
     const Authenticator& auth_;

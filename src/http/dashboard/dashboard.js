@@ -43,6 +43,7 @@
     series: { hitRate: [], ops: [], errors: [], saved: [] },
     nodes: null,             // Map id -> summary of the previous poll, for events
     clusterState: null,
+    validators: new Map(),   // url -> { etag, body } of its last 200, sent back as If-None-Match
   };
 
   // ---- small helpers ------------------------------------------------------
@@ -116,6 +117,7 @@
   function forgetToken(message) {
     state.token = null;
     state.generation += 1;
+    state.validators.clear();
     try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* storage disabled */ }
     showLogin(message);
   }
@@ -123,6 +125,7 @@
   function acceptToken(token) {
     state.token = token;
     state.generation += 1;
+    state.validators.clear();
     try { sessionStorage.setItem(TOKEN_KEY, token); } catch (e) { /* storage disabled: this page only */ }
     resetHistory();
     $('login').hidden = true;
@@ -148,20 +151,30 @@
 
   // ---- polling ------------------------------------------------------------
 
+  // Each poll sends back the entity tag of the last answer: while nothing
+  // changed the service answers 304 without a body, and the last body is
+  // used again. (The browser's own cache stays out of it: no-store.)
   async function api(url) {
+    const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
+    const known = state.validators.get(url);
+    if (known) headers['If-None-Match'] = known.etag;
     const response = await fetch(url, {
-      headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' },
+      headers,
       cache: 'no-store',
       credentials: 'omit',
       redirect: 'error',
     });
     if (response.status === 401 || response.status === 403) throw new AuthError(response.status);
+    if (response.status === 304 && known) return { body: known.body, unchanged: true };
     let body = null;
     try { body = await response.json(); } catch (e) { body = null; }
     if (!response.ok) {
       const detail = body && typeof body.detail === 'string' ? body.detail : 'HTTP ' + response.status;
       return { error: detail, status: response.status };
     }
+    const etag = response.headers.get('ETag');
+    if (etag && body !== null) state.validators.set(url, { etag, body });
+    else state.validators.delete(url);
     return { body };
   }
 
