@@ -217,7 +217,7 @@ int run(int argc, char** argv) {
 
     auto* version_cmd = cli.add_subcommand("version", "Print the version");
 
-    // Operator commands (cluster, stats, get, set, del, healthcheck; config check --json): src/app/cli.cpp.
+    // Operator commands (cluster, stats, get, set, del, healthcheck; config check --json): src/app/cli*.cpp.
     auto operator_cmds = cli::add_commands(cli, *check_cmd);
 
     try {

@@ -1,6 +1,6 @@
 // Private to src/app: building the Redis client and the codec from the
 // settings, shared by the service (app.cpp) and the operator commands
-// (cli.cpp) so both talk to Redis with exactly the same settings.
+// (cli_session.cpp) so both talk to Redis with exactly the same settings.
 #pragma once
 
 #include <yooni/codec/codec.hpp>

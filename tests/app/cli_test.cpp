@@ -1,7 +1,8 @@
 // The operator command line (issue 5 item 2) against real Redis: a 3+3
 // cluster shared by the CliCluster suite, a standalone server, an unreachable
 // cluster, the memory backend's refusal, and healthcheck against a running
-// service. Every run is the real binary in a fresh directory (run_binary).
+// service (and a fake HTTP server on loopback for the answers the service
+// never gives). Every run is the real binary in a fresh directory (run_binary).
 #include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
 #include "support/service.hpp"
@@ -9,8 +10,15 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 namespace yooni::test {
 namespace {
@@ -33,6 +41,97 @@ json::object parse_object(const CommandResult& r) {
     EXPECT_TRUE(v.is_object()) << r.out;
     return v.is_object() ? v.as_object() : json::object{};
 }
+
+// One connection on 127.0.0.1 answered as a test says: for the answers the
+// real service never gives (garbage, silence, no end). It reads the request
+// first, and after answering waits for the client to close (or, when the
+// client never connects, for destruction).
+class FakeHttpServer {
+public:
+    enum class Mode {
+        answer,          // sends `answer`, then closes its side
+        silent,          // sends nothing
+        endless_header,  // a status line, then header lines without end
+        endless_body,    // 200 and a header, then a body without length or end
+    };
+
+    explicit FakeHttpServer(Mode mode, std::string answer = {}) : mode_(mode), answer_(std::move(answer)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 4) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+            throw std::runtime_error("fake HTTP server: cannot listen on 127.0.0.1");
+        port_ = ntohs(addr.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    FakeHttpServer(const FakeHttpServer&) = delete;
+    FakeHttpServer& operator=(const FakeHttpServer&) = delete;
+    ~FakeHttpServer() { finish(); }
+
+    std::uint16_t port() const { return port_; }
+
+    // Waits for the exchange to end (the client closed, or never came) and
+    // returns the request it read.
+    std::string finish() {
+        if (thread_.joinable()) {
+            ::shutdown(fd_, SHUT_RDWR);  // wakes an accept() no client came to
+            thread_.join();
+            ::close(fd_);
+        }
+        return request_;
+    }
+
+private:
+    void serve() {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        char buf[4096];
+        while (request_.find("\r\n\r\n") == std::string::npos) {
+            const auto n = ::recv(c, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            request_.append(buf, static_cast<std::size_t>(n));
+        }
+        auto send_all = [c](const std::string& bytes) {
+            for (std::size_t sent = 0; sent < bytes.size();) {
+                const auto n = ::send(c, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+                if (n <= 0) return false;
+                sent += static_cast<std::size_t>(n);
+            }
+            return true;
+        };
+        switch (mode_) {
+            case Mode::answer:
+                send_all(answer_);
+                ::shutdown(c, SHUT_WR);
+                break;
+            case Mode::silent: break;
+            case Mode::endless_header:
+                if (send_all("HTTP/1.1 200 OK\r\n"))
+                    while (send_all("X-Padding: " + std::string(1000, 'x') + "\r\n")) {
+                    }
+                break;
+            case Mode::endless_body:
+                if (send_all("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"))
+                    while (send_all(std::string(4096, 'y'))) {
+                    }
+                break;
+        }
+        // Until the client closes (its own deadline bounds this).
+        while (::recv(c, buf, sizeof buf, 0) > 0) {
+        }
+        ::close(c);
+    }
+
+    Mode mode_;
+    std::string answer_;
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::string request_;
+    std::thread thread_;
+};
 
 class CliCluster : public ::testing::Test {
 protected:
@@ -341,6 +440,92 @@ TEST(CliHealthcheck, NotReadyServiceIs1) {
     auto r = run_binary({"healthcheck"}, {"PORT=" + std::to_string(svc.port())});
     EXPECT_EQ(r.exit_code, 1) << r.out;
     EXPECT_TRUE(contains(r.out, "answered 503")) << r.out;
+}
+
+// The exact line, the request sent, and a body's line breaks made spaces.
+TEST(CliHealthcheck, A503AnswerIsOneLineWithItsBodyAndExits1) {
+    const std::string body = "{\"status\":\"not ready\",\n\"why\":\"redis\"}";
+    FakeHttpServer fake{FakeHttpServer::Mode::answer,
+                        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body};
+    const auto port = std::to_string(fake.port());
+    auto r = run_binary({"healthcheck", "--url", "http://127.0.0.1:" + port + "/healthz"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_EQ(r.out, "unhealthy: GET http://127.0.0.1:" + port +
+                         "/healthz answered 503 {\"status\":\"not ready\", \"why\":\"redis\"}\n");
+    const auto request = fake.finish();
+    EXPECT_TRUE(request.starts_with("GET /healthz HTTP/1.1\r\n")) << request;
+    EXPECT_TRUE(contains(request, "\r\nHost: 127.0.0.1:" + port + "\r\n")) << request;
+    EXPECT_TRUE(contains(request, "\r\nUser-Agent: yooni-cache-healthcheck\r\n")) << request;
+    EXPECT_TRUE(contains(request, "\r\nConnection: close\r\n")) << request;
+
+    FakeHttpServer again{FakeHttpServer::Mode::answer, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"};
+    auto j = run_binary({"healthcheck", "--json", "--url", "http://127.0.0.1:" + std::to_string(again.port())});
+    EXPECT_EQ(j.exit_code, 1) << j.out << j.err;
+    auto o = parse_object(j);
+    EXPECT_EQ(o.at("healthy"), false);
+    EXPECT_EQ(o.at("status"), 503);
+    EXPECT_TRUE(o.at("error").is_null()) << j.out;
+}
+
+TEST(CliHealthcheck, ARefusedConnectionIsNamed) {
+    const auto free = std::to_string(free_port());
+    auto r = run_binary({"healthcheck", "--url", "http://127.0.0.1:" + free});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "unhealthy: GET http://127.0.0.1:" + free + "/readyz: Connection refused\n");
+    auto j = run_binary({"healthcheck", "--json", "--url", "http://127.0.0.1:" + free});
+    EXPECT_EQ(j.exit_code, 1);
+    auto o = parse_object(j);
+    EXPECT_TRUE(o.at("status").is_null()) << j.out;
+    EXPECT_EQ(o.at("error"), "Connection refused");
+}
+
+TEST(CliHealthcheck, NoAnswerByTheDeadlineExits1) {
+    FakeHttpServer fake{FakeHttpServer::Mode::silent};
+    const auto port = std::to_string(fake.port());
+    auto r = run_binary({"healthcheck", "--timeout", "300", "--url", "http://127.0.0.1:" + port});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_EQ(r.out, "unhealthy: GET http://127.0.0.1:" + port + "/readyz: no answer before the deadline\n");
+    EXPECT_TRUE(fake.finish().starts_with("GET /readyz HTTP/1.1\r\n"));
+}
+
+TEST(CliHealthcheck, AMalformedAnswerExits1) {
+    FakeHttpServer garbage{FakeHttpServer::Mode::answer, "hello, this is not HTTP\r\n\r\n"};
+    auto r = run_binary({"healthcheck", "--url", "http://127.0.0.1:" + std::to_string(garbage.port())});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_TRUE(r.out.ends_with("/readyz: not an HTTP answer\n")) << r.out;
+
+    FakeHttpServer bad_status{FakeHttpServer::Mode::answer, "HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n"};
+    auto s = run_binary({"healthcheck", "--json", "--url", "http://127.0.0.1:" + std::to_string(bad_status.port())});
+    EXPECT_EQ(s.exit_code, 1) << s.out << s.err;
+    EXPECT_EQ(parse_object(s).at("error"), "not an HTTP answer") << s.out;
+
+    FakeHttpServer closed{FakeHttpServer::Mode::answer, ""};
+    auto c = run_binary({"healthcheck", "--url", "http://127.0.0.1:" + std::to_string(closed.port())});
+    EXPECT_EQ(c.exit_code, 1) << c.out << c.err;
+    EXPECT_TRUE(c.out.ends_with("/readyz: not an HTTP answer\n")) << c.out;
+}
+
+// The answer is read only so far (8 KiB of header, 64 KiB of body): an
+// endless one ends the check long before its deadline.
+TEST(CliHealthcheck, AnEndlessAnswerIsCutAtTheSizeLimit) {
+    using Clock = std::chrono::steady_clock;
+    FakeHttpServer header{FakeHttpServer::Mode::endless_header};
+    auto start = Clock::now();
+    auto h = run_binary({"healthcheck", "--timeout", "20000", "--url", "http://127.0.0.1:" + std::to_string(header.port())});
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+    EXPECT_EQ(h.exit_code, 1) << h.out << h.err;
+    EXPECT_TRUE(h.out.ends_with("/readyz: not an HTTP answer\n")) << h.out;
+
+    FakeHttpServer body{FakeHttpServer::Mode::endless_body};
+    start = Clock::now();
+    auto b = run_binary({"healthcheck", "--timeout", "20000", "--url", "http://127.0.0.1:" + std::to_string(body.port())});
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+    EXPECT_EQ(b.exit_code, 0) << b.out << b.err;  // the status decides, as the header said 200
+    EXPECT_TRUE(b.out.starts_with("healthy: GET http://127.0.0.1:" + std::to_string(body.port()) +
+                                  "/readyz answered 200 " + std::string(200, 'y') + "...\n"))
+        << b.out.substr(0, 300);
+    EXPECT_EQ(lines(b.out).size(), 1u);
 }
 
 TEST(CliConfig, CheckJsonListsEverySettingWithItsSource) {
