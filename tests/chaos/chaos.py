@@ -1,21 +1,26 @@
 #!/usr/bin/python3
 """Chaos run: constant-rate load through the HTTP API against a local
-3-master/3-replica cluster while, one at a time, a fault hits it. Per fault
+3-master/3-replica cluster (or, with --backend sentinel, a master, its
+replica and three Sentinels) while, one at a time, a fault hits it. Per fault
 it prints calls made and failed, the longest window of failures, the time
 from the fault to the last failure, p99/p999 latency, and the written values
 counted as antirez's consistency test counts them: acknowledged and read
 back, lost (acknowledged, then gone), written though not acknowledged.
 
-Redis Cluster replicates asynchronously, so a failover may lose acknowledged
-writes. With --wait 1 (REDIS_WAIT_REPLICAS=1) a write is acknowledged only
-once a replica has it; then no acknowledged write may be lost, and the run
-fails if one is. Without it the loss is reported, not hidden.
+Redis replicates asynchronously, in a cluster as behind Sentinel, so a
+failover may lose acknowledged writes. With --wait 1 (REDIS_WAIT_REPLICAS=1)
+a write is acknowledged only once a replica has it; then no acknowledged
+write may be lost, and the run fails if one is. Without it the loss is
+reported, not hidden.
 
   chaos.py --binary build/release/yooni-cache                 every fault, WAIT 0 and WAIT 1
   chaos.py --binary ... --faults kill,stall,cut --wait 1 --short   the CI variant
+  chaos.py --binary ... --backend sentinel                    kill, freeze, cut behind Sentinel
+  chaos.py --binary ... --backend sentinel --short --wait 1 --faults kill,cut   its CI variant
 
-Exit 0 when every fault's cluster recovered, the service answered again,
-and (with --wait 1) nothing acknowledged was lost."""
+Exit 0 when the cluster (the Sentinel set) was healthy again after every
+fault, the service answered without failures again, and (with --wait 1)
+nothing acknowledged was lost."""
 import argparse
 import asyncio
 import json
@@ -26,12 +31,15 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, Load, Proxy, Service  # noqa: E402
+from harness import Cluster, Load, Proxy, SentinelSet, Service  # noqa: E402
 
 FAULTS = ["kill", "freeze", "reshard", "restart", "cut", "stall"]
+SENTINEL_FAULTS = ["kill", "freeze", "cut"]
 
 
 class Run:
+    backend_name = "cluster"
+
     def __init__(self, args, wait):
         self.args, self.wait = args, wait
         self.cluster = Cluster(node_timeout=args.node_timeout)
@@ -65,6 +73,9 @@ class Run:
         for x in self.proxies.values():
             x.close()
         self.cluster.stop()
+
+    def wait_healthy(self, timeout):
+        return self.cluster.wait_healthy(timeout)
 
     # Each fault: inject, then return once the fault's own action is over
     # (the node is back, the reshard is done); recovery is measured on the load.
@@ -150,8 +161,8 @@ class Run:
             except Exception as e:  # reported, and the run fails
                 result["error"] = str(e)
             result["t_action_done"] = time.monotonic()
-            if not self.cluster.wait_healthy(90):
-                result["error"] = result.get("error", "") + " cluster not healthy after the fault"
+            if not self.wait_healthy(90):
+                result["error"] = (result.get("error", "") + f" {self.backend_name} not healthy after the fault").strip()
             done.set()
 
         async def drive():
@@ -173,6 +184,12 @@ class Run:
 
             threading.Thread(target=inject, daemon=True).start()
             await asyncio.gather(load.run(stop_event=stop), watch())
+            # Stopped by the cap while calls still failed: the service did not recover.
+            fails = [c[1] for c in load.calls if not c[3]]
+            if fails and time.monotonic() - max(fails) < self.args.settle_s:
+                result["error"] = (result.get("error") or "") + \
+                    f" calls still failing {self.args.max_phase_s:g} s after the fault (no recovery)"
+                result["error"] = result["error"].strip()
             counts = await load.verify()
             load.pool.close()
             return counts
@@ -181,12 +198,99 @@ class Run:
         s = load.summary()
         t_fault = result.get("t_fault", 0)
         recovery = max(0.0, s["last_fail_done"] - t_fault) if s["last_fail_done"] else 0.0
+        # Reads and writes apart (not in the table): when each kind last failed, from the fault.
+        by_kind = {}
+        for kind in ("r", "w"):
+            f = [c[1] for c in load.calls if c[2] == kind and not c[3]]
+            by_kind[kind] = (len(f), round(max(f) - t_fault, 2) if f else 0.0)
         return {"fault": name, "wait": self.wait, "what": result.get("what", ""), "error": result.get("error"),
                 "calls": s["calls"], "failed": s["failed"], "longest_window_s": s["longest_window_s"],
                 "recovery_s": round(recovery, 2), "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
                 "p999_ms": s["p999_ms"], "max_ms": s["max_ms"], "stale_reads": load.stale_reads,
+                "reads_failed": by_kind["r"][0], "last_read_fail_s": by_kind["r"][1],
+                "writes_failed": by_kind["w"][0], "last_write_fail_s": by_kind["w"][1],
                 "acked_read_back": found, "lost": lost, "unacked_written": unacked,
                 "lost_examples": [(k, a, g, round(t - t_fault, 2)) for k, a, g, t in load.lost_detail[:5]]}
+
+
+class SentinelRun(Run):
+    """The same phases against a master, its replica and three Sentinels
+    (harness.SentinelSet). The service finds the master through the
+    Sentinels, which name the nodes' own addresses (REDIS_CLUSTER_ADDRESS_MAP
+    applies to the cluster only), so no proxy sits in front of the nodes:
+    cut closes the service's links on the master itself (CLIENT KILL)."""
+    backend_name = "Sentinel set"
+
+    def __init__(self, args, wait):
+        self.args, self.wait = args, wait
+        self.sentinels = SentinelSet()
+        self.proxies = {}
+        self.service = None
+        self.cluster = None
+
+    def start(self):
+        self.sentinels.start()
+        if not self.sentinels.wait_healthy(60, sentinels_saw_link=True):
+            raise RuntimeError("the Sentinels did not come to monitor the master and its replica:\n"
+                               + self.sentinels.logs())
+        s = self.sentinels
+        self.service = Service(self.args.binary, {
+            "REDIS_SENTINEL_NODES": ",".join(f"127.0.0.1:{p}" for p in s.sentinel_ports),
+            "REDIS_SENTINEL_MASTER": s.master_name,
+            "REDIS_SENTINEL_PASSWORD": s.sentinel_password,
+            "REDIS_PASSWORD": s.password,
+            "REDIS_WAIT_REPLICAS": str(self.wait),
+            "REDIS_WAIT_TIMEOUT_MS": "1000",
+            "HTTP_REQUEST_TIMEOUT_MS": str(self.args.request_timeout_ms),
+        })
+
+    def stop(self):
+        if self.service:
+            self.service.stop()
+        self.sentinels.stop()
+
+    def wait_healthy(self, timeout):
+        return self.sentinels.wait_healthy(timeout)
+
+    def _master(self):
+        m = self.sentinels.master_now()
+        if m is None:
+            raise RuntimeError("the Sentinels agree on no master")
+        return m
+
+    def fault_kill(self):
+        s = self.sentinels
+        m = self._master()
+        s.kill(m)
+        if not s.wait_promoted(m, 60):
+            raise RuntimeError(f"the Sentinels did not promote :{s.other(m)} after :{m} was killed")
+        s.restart(m)
+        return (f"SIGKILL master :{m}, restarted once the Sentinels promoted :{s.other(m)}; "
+                f"they turn it into its replica")
+
+    def fault_freeze(self):
+        s = self.sentinels
+        m = self._master()
+        s.kill(m, sig=19)  # SIGSTOP
+        try:
+            if not s.wait_promoted(m, 60):
+                raise RuntimeError(f"the Sentinels did not promote :{s.other(m)} while :{m} was frozen")
+        finally:
+            s.cont(m)
+        return (f"SIGSTOP master :{m} until the Sentinels promoted :{s.other(m)} "
+                f"(down-after-milliseconds {s.down_after_ms}), then SIGCONT")
+
+    def fault_cut(self):
+        m = self._master()
+        closed = []
+        for _ in range(3):
+            closed.append(self.sentinels.kill_clients(m, "yooni-cache"))
+            time.sleep(1)
+        if not all(closed):
+            raise RuntimeError(f"a cut found no link of the service on :{m} ({closed})")
+        return (f"service links to master :{m} closed 3 times, 1 s apart ({'/'.join(map(str, closed))} links): "
+                f"CLIENT KILL ID of every client named yooni-cache, no proxy (Sentinel names the nodes' own "
+                f"addresses); the Sentinels' and the replica's links stay")
 
 
 def print_table(rows):
@@ -204,7 +308,10 @@ def print_table(rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--faults", default=",".join(FAULTS))
+    ap.add_argument("--backend", choices=["cluster", "sentinel"], default="cluster",
+                    help="a 3+3 Redis Cluster, or a master, its replica and three Sentinels")
+    ap.add_argument("--faults", help="comma list; default: every fault of the backend (cluster: "
+                    + ",".join(FAULTS) + "; sentinel: " + ",".join(SENTINEL_FAULTS) + ")")
     ap.add_argument("--wait", default="0,1", help="REDIS_WAIT_REPLICAS values to run, e.g. 1 or 0,1")
     ap.add_argument("--rate", type=float, default=400, help="calls per second (constant)")
     ap.add_argument("--keys", type=int, default=2000)
@@ -223,15 +330,16 @@ def main():
     if args.short:
         args.rate, args.keys, args.warmup_s, args.settle_s, args.stall_s = 150, 500, 2, 2, 3
         args.node_timeout, args.reshard_slots = 2000, 500
-    faults = [f for f in args.faults.split(",") if f]
+    known = SENTINEL_FAULTS if args.backend == "sentinel" else FAULTS
+    faults = [f for f in (args.faults or ",".join(known)).split(",") if f]
     for f in faults:
-        if f not in FAULTS:
-            ap.error(f"unknown fault {f!r}; known: {', '.join(FAULTS)}")
+        if f not in known:
+            ap.error(f"unknown fault {f!r} for --backend {args.backend}; known: {', '.join(known)}")
 
     rows = []
     failed = False
     for wait in [int(w) for w in args.wait.split(",")]:
-        run = Run(args, wait)
+        run = SentinelRun(args, wait) if args.backend == "sentinel" else Run(args, wait)
         try:
             run.start()
             for f in faults:
@@ -247,6 +355,8 @@ def main():
             print(f"chaos: {e}", file=sys.stderr)
             if run.service:
                 print(run.service.read_log(), file=sys.stderr)
+            if isinstance(run, SentinelRun):
+                print(run.sentinels.logs(), file=sys.stderr)
             failed = True
         finally:
             run.stop()

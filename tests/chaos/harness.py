@@ -11,6 +11,7 @@ import collections
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -514,3 +515,236 @@ class Load:
                 "last_fail_done": last_fail_done,
                 "p50_ms": round(percentile(lat, 0.50), 2), "p99_ms": round(percentile(lat, 0.99), 2),
                 "p999_ms": round(percentile(lat, 0.999), 2), "max_ms": round(max(lat) if lat else 0, 1)}
+
+
+class SentinelSet:
+    """A master, one replica and three Sentinels, as tests/support/
+    redis_sentinel.cpp sets them up (down-after-milliseconds 1000,
+    failover-timeout 3000, parallel-syncs 1, quorum 2), in a temp dir.
+
+    Each data node runs from its own redis.conf (AOF on), so a node restarted
+    after SIGKILL comes back as Sentinel last left it (Sentinel rewrites the
+    config when it reconfigures a node). Both nodes have min-replicas-to-write
+    1 and min-replicas-max-lag 10, as the C++ tests' master: whichever is the
+    master, a master cut off from its replica refuses writes. Passwords on the
+    data nodes and on the Sentinels; everything binds 127.0.0.1."""
+
+    def __init__(self, master_name="chaos", down_after_ms=1000, failover_timeout_ms=3000):
+        self.dir = tempfile.mkdtemp(prefix="yooni-chaos-sentinel-")
+        self.master_name = master_name
+        self.down_after_ms, self.failover_timeout_ms = down_after_ms, failover_timeout_ms
+        self.password = "data-" + secrets.token_hex(8)
+        self.sentinel_password = "sentinel-" + secrets.token_hex(8)
+        ports = []
+        while len(ports) < 5:
+            p = free_port()
+            if p not in ports:
+                ports.append(p)
+        self.data_ports, self.sentinel_ports = ports[:2], ports[2:]
+        self.procs = {}  # port -> Popen
+
+    # --- processes
+
+    def _write_data_conf(self, port, replica_of=None):
+        d = os.path.join(self.dir, str(port))
+        os.makedirs(d, exist_ok=True)
+        lines = [f"port {port}", "bind 127.0.0.1", "daemonize no", f'dir "{d}"', f'logfile "{d}/redis.log"',
+                 "save \"\"", "appendonly yes", f"requirepass {self.password}", f"masterauth {self.password}",
+                 "min-replicas-to-write 1", "min-replicas-max-lag 10"]
+        if replica_of:
+            lines.append(f"replicaof 127.0.0.1 {replica_of}")
+        with open(os.path.join(d, "redis.conf"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(os.path.join(d, "redis.conf"), 0o600)
+
+    def _write_sentinel_conf(self, port):
+        d = os.path.join(self.dir, f"sentinel-{port}")
+        os.makedirs(d, exist_ok=True)
+        n = self.master_name
+        lines = [f"port {port}", "bind 127.0.0.1", "daemonize no", f'dir "{d}"', f'logfile "{d}/sentinel.log"',
+                 f"requirepass {self.sentinel_password}", f"sentinel sentinel-pass {self.sentinel_password}",
+                 f"sentinel monitor {n} 127.0.0.1 {self.data_ports[0]} 2",
+                 f"sentinel auth-pass {n} {self.password}",
+                 f"sentinel down-after-milliseconds {n} {self.down_after_ms}",
+                 f"sentinel failover-timeout {n} {self.failover_timeout_ms}",
+                 f"sentinel parallel-syncs {n} 1"]
+        with open(os.path.join(d, "sentinel.conf"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(os.path.join(d, "sentinel.conf"), 0o600)
+
+    def _spawn(self, port):
+        if port in self.data_ports:
+            argv = ["redis-server", os.path.join(self.dir, str(port), "redis.conf")]
+            pw = self.password
+        else:
+            argv = ["redis-server", os.path.join(self.dir, f"sentinel-{port}", "sentinel.conf"), "--sentinel"]
+            pw = self.sentinel_password
+        self.procs[port] = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.procs[port].poll() is not None:
+                raise RuntimeError(f"redis-server on {port} exited at start:\n{self.logs()}")
+            if self.cli(port, "ping", password=pw, timeout=2) == "PONG":
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server on {port} did not start:\n{self.logs()}")
+
+    def start(self):
+        self._write_data_conf(self.data_ports[0])
+        self._write_data_conf(self.data_ports[1], replica_of=self.data_ports[0])
+        for p in self.data_ports:
+            self._spawn(p)
+        for p in self.sentinel_ports:
+            self._write_sentinel_conf(p)
+            self._spawn(p)
+
+    def stop(self):
+        for port, proc in self.procs.items():
+            if proc.poll() is None:
+                try:
+                    proc.send_signal(signal.SIGCONT)
+                    proc.terminate()
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                except ProcessLookupError:
+                    pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def kill(self, port, sig=signal.SIGKILL):
+        proc = self.procs.get(port)
+        if proc and proc.poll() is None:
+            proc.send_signal(sig)
+            if sig == signal.SIGKILL:
+                proc.wait()
+
+    def cont(self, port):
+        self.kill(port, signal.SIGCONT)
+
+    def restart(self, port):
+        """Starts a killed data node again from its config (as Sentinel last rewrote it) and its AOF."""
+        self._spawn(port)
+
+    def logs(self):
+        out = []
+        for p in self.data_ports:
+            out.append((f"data {p}", os.path.join(self.dir, str(p), "redis.log")))
+        for p in self.sentinel_ports:
+            out.append((f"sentinel {p}", os.path.join(self.dir, f"sentinel-{p}", "sentinel.log")))
+        text = ""
+        for name, path in out:
+            try:
+                with open(path, errors="replace") as f:
+                    text += f"--- {name}\n" + "".join(f.readlines()[-30:])
+            except OSError:
+                pass
+        return text
+
+    # --- queries
+
+    def cli(self, port, *args, password=None, timeout=5):
+        if password is None:
+            password = self.sentinel_password if port in self.sentinel_ports else self.password
+        try:
+            r = subprocess.run(["redis-cli", "-p", str(port), "--no-auth-warning", "-a", password, *args],
+                               capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return ""
+        return r.stdout.strip()
+
+    @staticmethod
+    def _records(text):
+        """redis-cli's flat name/value lines as dicts; a new one starts at each "name"."""
+        out = []
+        lines = text.splitlines()
+        for i in range(0, len(lines) - 1, 2):
+            if lines[i] == "name" or not out:
+                out.append({})
+            out[-1][lines[i]] = lines[i + 1]
+        return out
+
+    def master_seen_by(self, sentinel_port):
+        """The master's port as one Sentinel names it, or None."""
+        lines = self.cli(sentinel_port, "sentinel", "get-master-addr-by-name", self.master_name, timeout=2).splitlines()
+        return int(lines[1]) if len(lines) == 2 and lines[1].isdigit() else None
+
+    def master_now(self):
+        """The port most Sentinels name as master (None when no two agree)."""
+        seen = [self.master_seen_by(p) for p in self.sentinel_ports]
+        for port in set(seen):
+            if port is not None and seen.count(port) >= 2:
+                return port
+        return None
+
+    def other(self, port):
+        return next(p for p in self.data_ports if p != port)
+
+    def role(self, port):
+        lines = self.cli(port, "role", timeout=2).splitlines()
+        return lines[0] if lines else ""
+
+    def wait_promoted(self, old_master, timeout=60):
+        """Until every Sentinel names another node as master and it says so itself."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            seen = {self.master_seen_by(p) for p in self.sentinel_ports}
+            if len(seen) == 1 and None not in seen and old_master not in seen and self.role(seen.pop()) == "master":
+                return True
+            time.sleep(0.1)
+        return False
+
+    def healthy(self, sentinels_saw_link=False):
+        """Every Sentinel names the same master, flags it as a plain master (no
+        failover under way) and sees the other two Sentinels and the other node
+        as a replica, not down; the master has the replica online; the replica
+        follows it with its link up. With `sentinels_saw_link`, the Sentinels
+        have also seen the replica's link up themselves (their INFO of a
+        replica is up to 10 s old, so only the start waits for that)."""
+        master = None
+        for p in self.sentinel_ports:
+            m = self.master_seen_by(p)
+            if m is None or (master is not None and m != master):
+                return False
+            master = m
+            info = self._records(self.cli(p, "sentinel", "master", self.master_name, timeout=2))
+            if not info or info[0].get("flags") != "master" or info[0].get("num-other-sentinels") != "2":
+                return False
+            reps = self._records(self.cli(p, "sentinel", "replicas", self.master_name, timeout=2))
+            if len(reps) != 1 or reps[0].get("flags") != "slave" or reps[0].get("port") != str(self.other(master)):
+                return False
+            if sentinels_saw_link and reps[0].get("master-link-status") != "ok":
+                return False
+        if self.role(master) != "master":
+            return False
+        m = self.cli(master, "info", "replication", timeout=2)
+        if "connected_slaves:1" not in m or "state=online" not in m:
+            return False
+        r = self.cli(self.other(master), "info", "replication", timeout=2)
+        return "role:slave" in r and f"master_port:{master}" in r and "master_link_status:up" in r
+
+    def wait_healthy(self, timeout=60, sentinels_saw_link=False):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.healthy(sentinels_saw_link):
+                return True
+            time.sleep(0.2)
+        return False
+
+    def kill_clients(self, port, name):
+        """Closes every normal link to `port` whose CLIENT SETNAME is `name`
+        (CLIENT KILL ID each, on one redis-cli connection); how many."""
+        ids = []
+        for line in self.cli(port, "client", "list", "type", "normal", timeout=2).splitlines():
+            fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+            if fields.get("name") == name:
+                ids.append(fields["id"])
+        if not ids:
+            return 0
+        script = "".join(f"CLIENT KILL ID {i}\n" for i in ids)
+        try:
+            r = subprocess.run(["redis-cli", "-p", str(port), "--no-auth-warning", "-a", self.password],
+                               input=script, capture_output=True, text=True, timeout=5)
+        except subprocess.TimeoutExpired:
+            return 0
+        return sum(1 for line in r.stdout.splitlines() if line.strip() == "1")
