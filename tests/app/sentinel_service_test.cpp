@@ -49,7 +49,8 @@ TEST(SentinelService, EverySentinelDownKeepsTheMasterUntilItIsLostThenRecovers) 
     ServiceOptions opt;
     opt.env = sentinel_env(setup, setup.options().sentinel_password);
     Service svc{opt};
-    ASSERT_EQ(svc.get("/readyz").status, 200) << svc.log();
+    // The port opens before the first lookup of the master has answered.
+    ASSERT_TRUE(eventually([&] { return svc.get("/readyz").status == 200; })) << svc.log();
     ASSERT_EQ(svc.put("/api/v1/cache/product:1", R"({"v":1})").status, 200) << svc.log();
     auto view = sentinel_view(svc);
     EXPECT_EQ(view.at("master").as_string(), "127.0.0.1:" + std::to_string(setup.node(0).port()));
@@ -76,6 +77,9 @@ TEST(SentinelService, EverySentinelDownKeepsTheMasterUntilItIsLostThenRecovers) 
     EXPECT_EQ(svc.get("/readyz").status, 200);
     EXPECT_EQ(svc.put("/api/v1/cache/product:2", R"({"v":2})").status, 200);
     EXPECT_EQ(svc.get("/api/v1/cache/product:1").status, 200);
+    // Redis replicates asynchronously: the master is killed only once its
+    // replica has the write (this test is about the Sentinels, not that gap).
+    ASSERT_TRUE(eventually([&] { return setup.node(1).cli({"GET", "product:2"}).out != "\n"; }));
 
     // The master lost too: no master is known; calls and /readyz answer 503.
     ::kill(setup.node(0).pid(), SIGKILL);
