@@ -74,12 +74,15 @@ struct Cluster::Impl {
 
     ConnectionOptions options_for(const NodeAddress& node, bool readonly) const;
     // The calling worker's link to `node` (no lock, no copy once it exists).
-    std::shared_ptr<Connection> link(const boost::asio::any_io_executor& ex, const NodeAddress& node, bool readonly) {
-        return pool.get(ex, node.host, node.port, readonly, [&] { return options_for(node, readonly); });
+    std::shared_ptr<Connection> link(const boost::asio::any_io_executor& ex, const NodeAddress& node, bool readonly,
+                                     bool waits = false) {
+        const auto lane = readonly ? detail::Lane::replica_reads
+                                   : waits ? detail::Lane::waited_writes : detail::Lane::main;
+        return pool.get(ex, node.host, node.port, lane, [&] { return options_for(node, readonly); });
     }
     // The control thread's link to `node` (refreshes, health).
     std::shared_ptr<Connection> control_link(const NodeAddress& node) {
-        return control_pool.get(control.get_executor(), node.host, node.port, false,
+        return control_pool.get(control.get_executor(), node.host, node.port, detail::Lane::main,
                                 [&] { return options_for(node, false); });
     }
     std::shared_ptr<const SlotMap> snapshot() const;

@@ -144,6 +144,7 @@ struct Connection::Impl {
         std::vector<Completion> done;
         mux.cancel(id, make_error_code(errc::timeout), done);
         deliver(done);
+        if (options().reset_when_late && mux.abandoned_in_flight() > 0) teardown(make_error_code(errc::closed), false);
     }
 
     void setup_done(const Completion& c);

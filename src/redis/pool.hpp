@@ -23,6 +23,18 @@
 
 namespace yooni::redis::detail {
 
+// A worker keeps up to three links to a node, by what they carry:
+// - main: everything else (reads, writes without WAIT, admin commands);
+// - replica_reads: READONLY reads from a cluster replica;
+// - waited_writes: writes followed by WAIT. Redis runs a connection's
+//   commands in order and holds a connection in WAIT up to its timeout, so
+//   on a shared link one write waiting for a missing replica would hold
+//   every read behind it. These links also reset when a caller's deadline
+//   passes with its request on the wire (ConnectionOptions::reset_when_late):
+//   Redis then drops the writes queued behind, instead of running them
+//   seconds after their callers were told they failed.
+enum class Lane : std::uint8_t { main, replica_reads, waited_writes };
+
 class ConnectionPool {
 public:
     ConnectionPool() : id_(next_id()) {}
@@ -34,17 +46,21 @@ public:
     // worker's own thread, the one running `executor`'s io_context.
     template <class MakeOptions>
     std::shared_ptr<Connection> get(const boost::asio::any_io_executor& executor, std::string_view host,
-                                    std::uint16_t port, bool readonly, MakeOptions&& make_options) {
+                                    std::uint16_t port, Lane lane, MakeOptions&& make_options) {
         Worker& w = worker(executor);
-        const LinkView view{host, port, readonly};
+        const LinkView view{host, port, lane};
         if (auto it = w.links.find(view); it != w.links.end()) return it->second;
-        auto link = Connection::create(executor, make_options());
+        ConnectionOptions options = make_options();
+        if (lane == Lane::waited_writes) options.reset_when_late = true;
+        auto link = Connection::create(executor, std::move(options));
         std::lock_guard lock{mutex_};  // totals() may be reading the table
-        w.links.emplace(LinkKey{std::string{host}, port, readonly}, link);
+        w.links.emplace(LinkKey{std::string{host}, port, lane}, link);
         return link;
     }
-    std::shared_ptr<Connection> get(const boost::asio::any_io_executor& executor, const ConnectionOptions& options) {
-        return get(executor, options.host, options.port, options.readonly, [&] { return options; });
+    std::shared_ptr<Connection> get(const boost::asio::any_io_executor& executor, const ConnectionOptions& options,
+                                    Lane lane = Lane::main) {
+        return get(executor, options.host, options.port, options.readonly ? Lane::replica_reads : lane,
+                   [&] { return options; });
     }
 
     // Sum of the counters of every connection (for tests and metrics).
@@ -83,17 +99,17 @@ private:
     struct LinkView {
         std::string_view host;
         std::uint16_t port;
-        bool readonly;
+        Lane lane;
     };
     struct LinkKey {
         std::string host;
         std::uint16_t port;
-        bool readonly;
+        Lane lane;
     };
     struct LinkLess {
         using is_transparent = void;
-        static auto tie(const LinkKey& k) { return std::tuple<std::string_view, std::uint16_t, bool>{k.host, k.port, k.readonly}; }
-        static auto tie(const LinkView& k) { return std::tuple<std::string_view, std::uint16_t, bool>{k.host, k.port, k.readonly}; }
+        static auto tie(const LinkKey& k) { return std::tuple<std::string_view, std::uint16_t, Lane>{k.host, k.port, k.lane}; }
+        static auto tie(const LinkView& k) { return std::tuple<std::string_view, std::uint16_t, Lane>{k.host, k.port, k.lane}; }
         template <class A, class B>
         bool operator()(const A& a, const B& b) const { return tie(a) < tie(b); }
     };

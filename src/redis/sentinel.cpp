@@ -515,6 +515,8 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
     bool reads = true;
     for (const auto& c : commands) reads = reads && c.read_only;
     bool use_replica = reads && impl_->options.read_from_replicas;
+    bool waits = false;  // writes followed by WAIT go on their own link (detail::Lane)
+    for (const auto& c : commands) waits = waits || c.replies > 1;
     auto pause = std::chrono::milliseconds{10};
     // Why the master could not be used by the last attempts: what the call
     // answers when its deadline passes while it waits for one (unavailable,
@@ -532,7 +534,8 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
                 replica ? target->replicas[impl_->replica_turn.fetch_add(1, std::memory_order_relaxed) %
                                            target->replicas.size()]
                         : target->master;
-            auto conn = impl_->pool.get(executor, node.host, node.port, false,
+            auto conn = impl_->pool.get(executor, node.host, node.port,
+                                        waits ? detail::Lane::waited_writes : detail::Lane::main,
                                         [&] { return impl_->node_options(node); });
             replies = co_await detail::run_on(*conn, commands, deadline);
             if (replies) {

@@ -119,7 +119,10 @@ std::string Standalone::last_error() const {
 }
 
 awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> commands, Deadline deadline) {
-    auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection);
+    bool waits = false;  // writes followed by WAIT go on their own link (detail::Lane)
+    for (const auto& c : commands) waits = waits || c.replies > 1;
+    auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection,
+                                waits ? detail::Lane::waited_writes : detail::Lane::main);
     bool idempotent = true;
     for (const auto& c : commands) idempotent = idempotent && c.idempotent;
     for (;;) {

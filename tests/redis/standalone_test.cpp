@@ -102,5 +102,67 @@ TEST(Standalone, StatusIsReadFromAnotherThreadWhileWorkersWrite) {
     client.stop();
 }
 
+// Whether a client of `server` is blocked in WAIT.
+bool someone_waits(const test::RedisServer& server) {
+    return server.cli({"CLIENT", "LIST"}).out.find("cmd=wait") != std::string::npos;
+}
+
+// A write that waits for a replica (there is none here: WAIT blocks until
+// its timeout) goes on a link of its own: a read of the same worker is not
+// held behind it. Without the separate link the read would be answered only
+// after the write's WAIT, so the write would complete first.
+TEST(Standalone, AReadIsNotHeldBehindAWriteWaitingForAReplica) {
+    test::RedisServer server;
+    Standalone client{local(server.port())};
+    client.start();
+    asio::io_context ioc;
+    auto guard = asio::make_work_guard(ioc);
+    std::thread worker{[&] { ioc.run(); }};
+    std::atomic<bool> write_done{false};
+    const KeyValue item{"w:1", "v", 0s};
+    asio::co_spawn(ioc, client.set(item, WaitFor{1, 30000ms}, in(60s)),
+                   [&](std::exception_ptr, result<void>) { write_done = true; });
+    const auto until = std::chrono::steady_clock::now() + 60s;  // a cap for a broken test, not a bound
+    while (!someone_waits(server) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(someone_waits(server));
+    auto read = asio::co_spawn(ioc, client.get("w:1", in(60s)), asio::use_future).get();
+    EXPECT_FALSE(write_done.load()) << "the read was answered only after the write's WAIT";
+    guard.reset();
+    ioc.stop();
+    worker.join();
+    client.stop();
+    ASSERT_TRUE(read);
+    EXPECT_EQ(*read, std::optional<std::string>{"v"});
+}
+
+// Two writes that WAIT, pipelined on one link: the first blocks in WAIT, the
+// second's SET sits in Redis behind it. When a caller's deadline passes, the
+// link is reset, and Redis drops the SET it had not run: a write whose
+// caller was told it failed does not land a minute later.
+TEST(Standalone, AWaitingWriteWhoseCallerGaveUpDoesNotRunLater) {
+    test::RedisServer server;
+    Standalone client{local(server.port())};
+    client.start();
+    asio::io_context ioc;
+    const KeyValue first{"late:1", "a", 0s}, second{"late:2", "b", 0s};
+    // The second's deadline passes first, its SET queued behind the first's WAIT.
+    auto a_future = asio::co_spawn(ioc, client.set(first, WaitFor{1, 60000ms}, in(600ms)), asio::use_future);
+    auto b_future = asio::co_spawn(ioc, client.set(second, WaitFor{1, 60000ms}, in(300ms)), asio::use_future);
+    const auto until = std::chrono::steady_clock::now() + 60s;  // a cap for a broken test, not a bound
+    while ((a_future.wait_for(0s) != std::future_status::ready || b_future.wait_for(0s) != std::future_status::ready) &&
+           std::chrono::steady_clock::now() < until)
+        ioc.run_for(10ms);
+    ASSERT_EQ(a_future.wait_for(0s), std::future_status::ready);
+    ASSERT_EQ(b_future.wait_for(0s), std::future_status::ready);
+    EXPECT_FALSE(a_future.get());
+    EXPECT_FALSE(b_future.get());
+    // Once no connection of the client is left in WAIT, nothing it sent can
+    // still run: the second SET must not have.
+    while (someone_waits(server) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+    ASSERT_FALSE(someone_waits(server)) << server.cli({"CLIENT", "LIST"}).out;
+    EXPECT_EQ(server.cli({"GET", "late:2"}).out, "\n");
+    client.stop();
+}
+
 }  // namespace
 }  // namespace yooni::redis

@@ -96,6 +96,11 @@ struct ConnectionOptions {
     std::chrono::milliseconds backoff_max{2000};
     std::size_t max_pending = 10000;                // queued + in flight, then errc::queue_full
     std::string client_name = "yooni-cache";
+    // When a caller's deadline passes with its request already on the wire,
+    // reset the link (every other request on it fails as a lost link). For
+    // links of writes that WAIT: Redis drops the commands it has not run
+    // yet, rather than running them after their callers gave up.
+    bool reset_when_late = false;
 };
 
 // Counters of one connection, for tests and metrics (a snapshot).
