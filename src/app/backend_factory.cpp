@@ -52,7 +52,20 @@ codec::Options codec_options(const config::Settings& s) {
     return o;
 }
 
+namespace {
+std::unique_ptr<redis::Client> with_near_cache(std::unique_ptr<redis::Client> client, const config::RedisSettings& r) {
+    client->use_near_cache(redis::NearCacheOptions{r.near_cache_max_bytes, r.near_cache_ttl});
+    return client;
+}
+std::unique_ptr<redis::Client> make_client(const config::RedisSettings& r);
+}  // namespace
+
 std::unique_ptr<redis::Client> make_redis_client(const config::RedisSettings& r) {
+    return with_near_cache(make_client(r), r);
+}
+
+namespace {
+std::unique_ptr<redis::Client> make_client(const config::RedisSettings& r) {
     if (r.cluster_enabled) {
         redis::ClusterOptions o;
         for (const auto& n : r.cluster_nodes) o.seeds.push_back(node_address("REDIS_CLUSTER_NODES", n));
@@ -84,5 +97,6 @@ std::unique_ptr<redis::Client> make_redis_client(const config::RedisSettings& r)
     o.connection.db = r.db;
     return std::make_unique<redis::Standalone>(std::move(o));
 }
+}  // namespace
 
 }  // namespace yooni::app

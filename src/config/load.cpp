@@ -207,6 +207,11 @@ void load_redis(Reader& reader, RedisSettings& redis, const Environment& environ
         reader.integer("REDIS_WAIT_REPLICAS", redis.wait_replicas, 0, 5, "a replica count 0..5 (0 = do not wait)"));
     redis.wait_timeout = std::chrono::milliseconds{reader.integer(
         "REDIS_WAIT_TIMEOUT_MS", redis.wait_timeout.count(), 1, 60'000, "milliseconds as an integer 1..60000")};
+    redis.near_cache_max_bytes = static_cast<std::size_t>(reader.integer(
+        "NEAR_CACHE_MAX_BYTES", static_cast<std::int64_t>(redis.near_cache_max_bytes), 0, std::int64_t{1} << 40,
+        "a byte count 0.." + std::to_string(std::int64_t{1} << 40) + " (0 = no near cache)"));
+    redis.near_cache_ttl = std::chrono::milliseconds{reader.integer(
+        "NEAR_CACHE_TTL_MS", redis.near_cache_ttl.count(), 1, kMaxMilliseconds, "milliseconds as an integer 1..3600000")};
     redis.configured = redis.cluster_enabled || !redis.sentinel_nodes.empty() || redis.url.has_value() || host_given;
 }
 

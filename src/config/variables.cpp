@@ -35,6 +35,11 @@ const std::vector<VariableDoc>& variables() {
         {"REDIS_CLUSTER_REFRESH_INTERVAL_MS", "5000", "period of the cluster topology refresh, 100..3600000 ms", false},
         {"REDIS_WAIT_REPLICAS", "0", "writes wait until N replicas acknowledged them (WAIT), 0..5; 0 = do not wait", false},
         {"REDIS_WAIT_TIMEOUT_MS", "1000", "how long a write waits for REDIS_WAIT_REPLICAS acknowledgements, 1..60000 ms", false},
+        {"NEAR_CACHE_MAX_BYTES", "0",
+         "Redis backends: bytes of values kept in this process for GET, kept fresh by Redis's CLIENT TRACKING "
+         "invalidations; 0 = no near cache",
+         false},
+        {"NEAR_CACHE_TTL_MS", "60000", "longest time a near-cache entry is kept (the key's own TTL is kept too)", false},
         // Cache
         {"CACHE_TTL_SECONDS", "300", "default time to live of stored values in seconds; 0 = no expiry", false},
         {"CACHE_KEY_PREFIX", "yooni:", "prefix of generated keys", false},

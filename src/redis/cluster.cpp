@@ -27,6 +27,7 @@ struct Group {
     NodeAddress node;
     bool replica = false;
     bool waits = false;                 // a write followed by WAIT is among them (its own lane)
+    bool tracked = false;               // the near cache's reads (a tracked link)
     std::vector<std::size_t> commands;  // caller's indices, in pipeline order
     std::vector<bool> asking;           // ASKING precedes that command
     std::vector<std::string_view> parts;  // the commands' bytes, owned by run(), which outlives the send
@@ -51,14 +52,14 @@ awaitable<std::vector<GroupResult>> send_all(Cluster::Impl* impl, std::vector<Gr
     auto ex = co_await asio::this_coro::executor;
     std::vector<GroupResult> out;
     if (groups.size() == 1) {  // the common case: no fan-out machinery
-        auto conn = impl->link(ex, groups[0].node, groups[0].replica, groups[0].waits);
+        auto conn = impl->link(ex, groups[0].node, groups[0].replica, groups[0].waits, groups[0].tracked);
         out.push_back(co_await conn->execute_parts(std::move(groups[0].parts), groups[0].count, deadline));
         co_return out;
     }
     auto join = std::make_shared<Join>(ex, groups.size());
     join->done.expires_at(std::chrono::steady_clock::time_point::max());
     for (std::size_t g = 0; g < groups.size(); ++g) {
-        auto conn = impl->link(ex, groups[g].node, groups[g].replica, groups[g].waits);
+        auto conn = impl->link(ex, groups[g].node, groups[g].replica, groups[g].waits, groups[g].tracked);
         asio::co_spawn(ex, send_group(std::move(conn), std::move(groups[g].parts), groups[g].count, deadline),
                        [join, g](std::exception_ptr e, GroupResult r) {
                            join->results[g] = e ? GroupResult{make_error_code(errc::closed)} : std::move(r);
@@ -111,7 +112,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
             auto group_for = [&groups](const NodeAddress& node, bool replica) -> Group& {
                 for (auto& g : groups)
                     if (g.node == node && g.replica == replica) return g;
-                groups.push_back(Group{node, replica, false, {}, {}, {}, 0});
+                groups.push_back(Group{node, replica, false, false, {}, {}, {}, 0});
                 return groups.back();
             };
             for (std::size_t i : pending) {
@@ -124,6 +125,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                     g.parts.push_back(cmd.payload);
                     g.count += 1 + cmd.replies;
                     g.waits = g.waits || cmd.replies > 1;
+                    g.tracked = g.tracked || cmd.tracked;
                     continue;
                 }
                 const NodeAddress* master = map->master_for(cmd.slot);
@@ -135,7 +137,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                 }
                 const NodeAddress* target = master;
                 bool replica = false;
-                if (opt.read_from_replicas && cmd.read_only && !state[i].master_only) {
+                if (opt.read_from_replicas && cmd.read_only && !cmd.tracked && !state[i].master_only) {
                     auto replicas = map->replicas_for(cmd.slot);
                     if (!replicas.empty()) {
                         target = &replicas[impl->replica_rr.fetch_add(1, std::memory_order_relaxed) % replicas.size()];
@@ -148,6 +150,7 @@ awaitable<result<std::vector<OwnedReply>>> Cluster::run(std::vector<Command> com
                 g.parts.push_back(cmd.payload);
                 g.count += cmd.replies;
                 g.waits = g.waits || cmd.replies > 1;
+                g.tracked = g.tracked || cmd.tracked;
             }
             auto sent = co_await send_all(impl, groups, deadline);
             for (std::size_t gi = 0; gi < groups.size(); ++gi) {

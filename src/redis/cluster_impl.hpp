@@ -25,6 +25,9 @@ struct Cluster::Impl {
     ClusterOptions options;
     const std::uint64_t instance_id;      // keys the per-thread snapshot caches
     detail::ConnectionPool pool;          // worker connections, one per (worker, node)
+    // The near cache's hooks (null without one): a slot whose master changed
+    // flushes it (on_reset), as the old owner's invalidations no longer come.
+    std::shared_ptr<const ConnectionOptions::Tracking> tracking;
 
     // The published snapshot. Writers lock; readers use snapshot() (no lock
     // unless the version moved since this thread last looked).
@@ -75,9 +78,11 @@ struct Cluster::Impl {
     ConnectionOptions options_for(const NodeAddress& node, bool readonly) const;
     // The calling worker's link to `node` (no lock, no copy once it exists).
     std::shared_ptr<Connection> link(const boost::asio::any_io_executor& ex, const NodeAddress& node, bool readonly,
-                                     bool waits = false) {
-        const auto lane = readonly ? detail::Lane::replica_reads
-                                   : waits ? detail::Lane::waited_writes : detail::Lane::main;
+                                     bool waits = false, bool tracked = false) {
+        const auto lane = readonly  ? detail::Lane::replica_reads
+                          : waits   ? detail::Lane::waited_writes
+                          : tracked ? detail::Lane::tracked_reads
+                                    : detail::Lane::main;
         return pool.get(ex, node.host, node.port, lane, [&] { return options_for(node, readonly); });
     }
     // The control thread's link to `node` (refreshes, health).

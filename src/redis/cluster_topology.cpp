@@ -89,13 +89,29 @@ std::shared_ptr<const SlotMap> Cluster::Impl::snapshot() const {
     return map;
 }
 
+namespace {
+// Whether every slot has the same master in both maps.
+bool same_masters(const SlotMap* a, const SlotMap* b) {
+    if (!a || !b) return a == b;
+    for (std::uint16_t slot = 0; slot < 16384; ++slot) {
+        const auto* x = a->master_for(slot);
+        const auto* y = b->master_for(slot);
+        if ((x == nullptr) != (y == nullptr) || (x && !(*x == *y))) return false;
+    }
+    return true;
+}
+}  // namespace
+
 void Cluster::Impl::publish(std::shared_ptr<const SlotMap> next, bool covers_all) {
+    bool moved = false;
     {
         std::lock_guard lock{map_mutex};
+        moved = tracking && !same_masters(map.get(), next.get());
         map = std::move(next);
         map_version.fetch_add(1, std::memory_order_release);
     }
     coverage_ok.store(covers_all);
+    if (moved && tracking->on_reset) tracking->on_reset();
 }
 
 void Cluster::Impl::patch_slot(std::uint16_t slot, const NodeAddress& master) {
@@ -104,6 +120,7 @@ void Cluster::Impl::patch_slot(std::uint16_t slot, const NodeAddress& master) {
     if (const auto* now = map->master_for(slot); now && *now == master) return;  // already patched
     map = map->with_slot_moved(slot, master);
     map_version.fetch_add(1, std::memory_order_release);
+    if (tracking && tracking->on_reset) tracking->on_reset();  // (it takes the near cache's locks, never this one)
 }
 
 namespace {
@@ -395,6 +412,11 @@ void Cluster::start() {
     start_periodic_refresh(impl_.get());
     impl_->control_thread = std::thread([impl = impl_.get()] { impl->control.run(); });
     impl_->request_refresh();
+}
+
+void Cluster::attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) {
+    impl_->tracking = hooks;
+    impl_->pool.set_tracking(std::move(hooks));
 }
 
 void Cluster::stop() {

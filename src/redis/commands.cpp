@@ -106,6 +106,7 @@ awaitable<result<bool>> Client::set_if(const KeyValue& item, const Condition& wh
     std::vector<Command> cmds;
     cmds.push_back(std::move(c));
     auto replies = co_await run(std::move(cmds), deadline);
+    near_invalidate(item.key);  // before the caller hears of it, whatever it says (a failed write may have run)
     if (!replies) co_return result<bool>{boost::system::in_place_error, replies.error()};
     if (precondition_failed((*replies)[0])) co_return false;
     if (auto ec = check_write((*replies)[0], wait)) co_return result<bool>{boost::system::in_place_error, ec};
@@ -120,6 +121,7 @@ awaitable<result<bool>> Client::unlink_if(std::string_view key, const Condition&
     std::vector<Command> cmds;
     cmds.push_back(std::move(c));
     auto replies = co_await run(std::move(cmds), deadline);
+    near_invalidate(key);
     if (!replies) co_return result<bool>{boost::system::in_place_error, replies.error()};
     if (precondition_failed((*replies)[0])) co_return false;
     const auto n = (*replies)[0]->as_integer();
@@ -128,6 +130,11 @@ awaitable<result<bool>> Client::unlink_if(std::string_view key, const Condition&
 }
 
 awaitable<result<std::optional<std::string>>> Client::get(std::string_view key, Deadline deadline) {
+    if (near_cache()) co_return co_await get_near(key, deadline);
+    co_return co_await get_plain(key, deadline);
+}
+
+awaitable<result<std::optional<std::string>>> Client::get_plain(std::string_view key, Deadline deadline) {
     std::vector<Command> cmds;
     cmds.push_back(make_command({"GET", key}));
     cmds.back().read_only = true;
@@ -144,6 +151,7 @@ awaitable<result<void>> Client::set(const KeyValue& item, WaitFor wait, Deadline
     std::vector<Command> cmds;
     cmds.push_back(write_command(item, wait));
     auto replies = co_await run(std::move(cmds), deadline);
+    near_invalidate(item.key);
     if (!replies) co_return replies.error();
     if (auto ec = check_write((*replies)[0], wait)) co_return ec;
     co_return result<void>{};
@@ -184,6 +192,7 @@ awaitable<result<void>> Client::mset(const std::vector<KeyValue>& items, WaitFor
     cmds.reserve(items.size());
     for (const auto& item : items) cmds.push_back(write_command(item, wait));
     auto replies = co_await run(std::move(cmds), deadline);
+    for (const auto& item : items) near_invalidate(item.key);
     if (!replies) co_return replies.error();
     for (const auto& r : *replies)
         if (auto ec = check_write(r, wait)) co_return ec;
@@ -195,6 +204,7 @@ awaitable<result<std::size_t>> Client::unlink(const std::vector<std::string>& ke
     std::vector<Command> cmds;
     for (const auto& [slot, idx] : by_slot(keys)) cmds.push_back(keys_command("UNLINK", keys, idx, slot));
     auto replies = co_await run(std::move(cmds), deadline);
+    for (const auto& k : keys) near_invalidate(k);
     if (!replies) co_return replies.error();
     std::size_t n = 0;
     for (const auto& r : *replies) {

@@ -108,6 +108,7 @@ struct Connection::Impl {
     Multiplexer mux;
     std::unordered_map<RequestId, Waiter> waiters;
     RequestId setup_id = 0;           // the set-up request of the link being opened, 0 = none
+    std::size_t tracking_setup = SIZE_MAX;  // index of HELLO 3 in the set-up (CLIENT TRACKING follows)
     asio::steady_timer setup_deadline;
     asio::steady_timer wake;          // the writer sleeps on it while nothing may be written
     std::chrono::steady_clock::time_point next_attempt{};
@@ -163,6 +164,7 @@ struct Connection::Impl {
     // Ends the current connection: loops of this generation stop, everything
     // pending fails with `ec`.
     void teardown(error_code ec, bool connect_failure) {
+        const bool was_open = state == State::ready;
         ++generation;
         state = State::idle;
         setup_id = 0;
@@ -180,6 +182,9 @@ struct Connection::Impl {
         }
         std::vector<Completion> done;
         mux.reset(ec, done);
+        // What the link tracked is tracked no more: forgotten before any
+        // caller hears of the failure.
+        if (was_open && o.tracking && o.tracking->on_reset) o.tracking->on_reset();
         deliver(done);
     }
 
@@ -269,7 +274,11 @@ awaitable<void> reader_loop(Connection::Impl* impl, std::uint64_t gen) {
         impl->mux.commit_read(n, outcome);
         impl->counters().abandoned.fetch_add(impl->mux.abandoned_total() - abandoned_before,
                                              std::memory_order_relaxed);
-        outcome.pushes.clear();  // (no subscriptions or tracking on these links yet)
+        // Invalidations before the replies read with them reach their callers
+        // (deliver() posts them): a fill whose key was invalidated is void.
+        if (const auto& t = impl->options().tracking; t && t->on_push)
+            for (const auto& p : outcome.pushes) t->on_push(p.reply());
+        outcome.pushes.clear();
         impl->deliver(outcome.completions);
         if (impl->generation != gen) co_return;  // a refused set-up ended the link
         if (outcome.protocol_error) {
@@ -366,6 +375,8 @@ void Connection::Impl::setup_done(const Completion& c) {
         // One line per new reason: a wrong password retried every second
         // would otherwise repeat it for as long as it stays wrong.
         const std::string why{reply->error_message().substr(0, 160)};
+        if (o.tracking && (i == tracking_setup || i == tracking_setup + 1) && o.tracking->on_refused)
+            o.tracking->on_refused(why);
         if (why != last_error || !refused_setup)
             spdlog::error("redis.setup_refused node={}:{} reply={}", o.host, o.port, why.substr(0, 120));
         last_error = why;
@@ -416,6 +427,13 @@ awaitable<void> connect_and_run(Connection::Impl* impl, std::uint64_t gen) {
     if (o.readonly) {
         resp::append_command(setup, {"READONLY"});
         ++count;
+    }
+    impl->tracking_setup = SIZE_MAX;
+    if (o.tracking) {
+        impl->tracking_setup = count;
+        resp::append_command(setup, {"HELLO", "3"});
+        resp::append_command(setup, {"CLIENT", "TRACKING", "ON"});
+        count += 2;
     }
     if (!o.client_name.empty()) {
         resp::append_command(setup, {"CLIENT", "SETNAME", o.client_name});

@@ -32,8 +32,10 @@ namespace yooni::redis::detail {
 //   every read behind it. These links also reset when a caller's deadline
 //   passes with its request on the wire (ConnectionOptions::reset_when_late):
 //   Redis then drops the writes queued behind, instead of running them
-//   seconds after their callers were told they failed.
-enum class Lane : std::uint8_t { main, replica_reads, waited_writes };
+//   seconds after their callers were told they failed;
+// - tracked_reads: the near cache's reads, with CLIENT TRACKING on (RESP3),
+//   when the pool was given tracking hooks (set_tracking).
+enum class Lane : std::uint8_t { main, replica_reads, waited_writes, tracked_reads };
 
 class ConnectionPool {
 public:
@@ -52,6 +54,7 @@ public:
         if (auto it = w.links.find(view); it != w.links.end()) return it->second;
         ConnectionOptions options = make_options();
         if (lane == Lane::waited_writes) options.reset_when_late = true;
+        if (lane == Lane::tracked_reads) options.tracking = tracking_;
         auto link = Connection::create(executor, std::move(options));
         std::lock_guard lock{mutex_};  // totals() may be reading the table
         w.links.emplace(LinkKey{std::string{host}, port, lane}, link);
@@ -62,6 +65,10 @@ public:
         return get(executor, options.host, options.port, options.readonly ? Lane::replica_reads : lane,
                    [&] { return options; });
     }
+
+    // The hooks of the tracked_reads links (the near cache's). Before the
+    // pool's first use.
+    void set_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) { tracking_ = std::move(hooks); }
 
     // Sum of the counters of every connection (for tests and metrics).
     ConnectionStats totals() const {
@@ -148,6 +155,7 @@ private:
     }
 
     std::atomic<std::uint64_t> id_;  // new on close_all(): no thread keeps a table of before
+    std::shared_ptr<const ConnectionOptions::Tracking> tracking_;
     mutable std::mutex mutex_;
     std::map<boost::asio::execution_context*, std::unique_ptr<Worker>> workers_;
 };

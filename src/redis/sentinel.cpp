@@ -44,6 +44,7 @@ struct Target {
 struct Sentinel::Impl {
     SentinelOptions options;
     detail::ConnectionPool pool;  // the workers' links to data nodes
+    std::shared_ptr<const ConnectionOptions::Tracking> tracking;  // the near cache's hooks, or null
     std::atomic<std::shared_ptr<const Target>> target;
     std::atomic<bool> healthy{false};
     std::atomic<bool> stopping{false};
@@ -246,6 +247,8 @@ void install(Sentinel::Impl* impl, const NodeAddress& master, std::vector<NodeAd
     impl->target.store(std::make_shared<const Target>(Target{master, std::move(replicas)}));
     impl->healthy.store(true);
     impl->set_error({});
+    // A new master: what the near cache read from the old one is dropped.
+    if (before && before->master != master && impl->tracking && impl->tracking->on_reset) impl->tracking->on_reset();
 }
 
 // One resolution: true when a master was found and confirmed by ROLE.
@@ -491,6 +494,11 @@ void Sentinel::start() {
     impl_->control_thread = std::thread([this] { impl_->control.run(); });
 }
 
+void Sentinel::attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) {
+    impl_->tracking = hooks;
+    impl_->pool.set_tracking(std::move(hooks));
+}
+
 void Sentinel::stop() {
     if (impl_->stopping.exchange(true)) return;
     impl_->control.stop();
@@ -514,9 +522,11 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
     auto executor = co_await asio::this_coro::executor;
     bool reads = true;
     for (const auto& c : commands) reads = reads && c.read_only;
-    bool use_replica = reads && impl_->options.read_from_replicas;
     bool waits = false;  // writes followed by WAIT go on their own link (detail::Lane)
     for (const auto& c : commands) waits = waits || c.replies > 1;
+    bool tracked = !commands.empty();  // the near cache's reads: the master's tracked link
+    for (const auto& c : commands) tracked = tracked && c.tracked;
+    bool use_replica = reads && !tracked && impl_->options.read_from_replicas;
     auto pause = std::chrono::milliseconds{10};
     // Why the master could not be used by the last attempts: what the call
     // answers when its deadline passes while it waits for one (unavailable,
@@ -535,7 +545,9 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
                                            target->replicas.size()]
                         : target->master;
             auto conn = impl_->pool.get(executor, node.host, node.port,
-                                        waits ? detail::Lane::waited_writes : detail::Lane::main,
+                                        waits     ? detail::Lane::waited_writes
+                                        : tracked ? detail::Lane::tracked_reads
+                                                  : detail::Lane::main,
                                         [&] { return impl_->node_options(node); });
             replies = co_await detail::run_on(*conn, commands, deadline);
             if (replies) {
@@ -549,6 +561,8 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
             } else {
                 const auto ec = replies.error();
                 if (ec == make_error_code(errc::timeout) && unavailable) co_return *unavailable;
+                // A tracked link refused (HELLO 3, CLIENT TRACKING): the near cache is off, the caller reads plainly.
+                if (tracked && ec == make_error_code(errc::auth_failed)) co_return replies;
                 const bool sent_maybe = detail::link_lost(ec);
                 if (!replica && (detail::never_sent(ec) || sent_maybe)) impl_->request_lookup(node);
                 again = detail::never_sent(ec) || (sent_maybe && reads);
@@ -567,6 +581,7 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
 }
 
 awaitable<result<std::size_t>> Sentinel::delete_matching(std::string pattern, Deadline deadline) {
+    const NearFlushOnExit flush_after{*this};
     co_return co_await detail::scan_and_unlink(*this, std::move(pattern), deadline, impl_->options.scan_count,
                                                impl_->options.unlink_batch);
 }

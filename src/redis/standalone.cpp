@@ -103,6 +103,10 @@ void Standalone::start() {
     impl_->control_thread = std::thread([this] { impl_->control.run(); });
 }
 
+void Standalone::attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) {
+    impl_->pool.set_tracking(std::move(hooks));
+}
+
 void Standalone::stop() {
     if (impl_->stopping.exchange(true)) return;
     impl_->control.stop();
@@ -121,8 +125,12 @@ std::string Standalone::last_error() const {
 awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> commands, Deadline deadline) {
     bool waits = false;  // writes followed by WAIT go on their own link (detail::Lane)
     for (const auto& c : commands) waits = waits || c.replies > 1;
+    bool tracked = !commands.empty();  // the near cache's reads (detail::Lane)
+    for (const auto& c : commands) tracked = tracked && c.tracked;
     auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection,
-                                waits ? detail::Lane::waited_writes : detail::Lane::main);
+                                waits     ? detail::Lane::waited_writes
+                                : tracked ? detail::Lane::tracked_reads
+                                          : detail::Lane::main);
     bool idempotent = true;
     for (const auto& c : commands) idempotent = idempotent && c.idempotent;
     for (;;) {
@@ -136,6 +144,7 @@ awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> 
 }
 
 awaitable<result<std::size_t>> Standalone::delete_matching(std::string pattern, Deadline deadline) {
+    const NearFlushOnExit flush_after{*this};
     co_return co_await detail::scan_and_unlink(*this, std::move(pattern), deadline, impl_->options.scan_count,
                                                impl_->options.unlink_batch);
 }

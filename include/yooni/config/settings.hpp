@@ -80,6 +80,8 @@ struct RedisSettings {
     std::chrono::milliseconds refresh_interval{5000};  // REDIS_CLUSTER_REFRESH_INTERVAL_MS, 100..3600000
     int wait_replicas = 0;                      // REDIS_WAIT_REPLICAS: writes wait for N replicas (WAIT), 0..5
     std::chrono::milliseconds wait_timeout{1000};      // REDIS_WAIT_TIMEOUT_MS, 1..60000
+    std::size_t near_cache_max_bytes = 0;              // NEAR_CACHE_MAX_BYTES, 0 = no near cache
+    std::chrono::milliseconds near_cache_ttl{60000};   // NEAR_CACHE_TTL_MS
     // Whether any Redis backend is configured (cluster, Sentinel, REDIS_URL or REDIS_HOST set explicitly).
     bool configured = false;
 };

@@ -6,8 +6,8 @@
 #pragma once
 
 #include <yooni/redis/connection.hpp>
+#include <yooni/redis/near_cache.hpp>
 #include <yooni/redis/status.hpp>
-
 
 #include <chrono>
 #include <cstdint>
@@ -32,6 +32,10 @@ struct Command {
     // node. The call returns the first reply when it is an error (MOVED is
     // followed as for one command), else the last.
     std::uint8_t replies = 1;
+    // A near cache's read: sent to the key's master on a link with CLIENT
+    // TRACKING on (never to a replica: the invalidations come from where it
+    // was read, and a replica's could lag its master's).
+    bool tracked = false;
 };
 
 Command make_command(std::initializer_list<std::string_view> args);  // slot of args[1] when present
@@ -111,6 +115,40 @@ public:
     // Stops background work and closes every connection. Call after the
     // workers' io_contexts have stopped.
     virtual void stop() = 0;
+
+    // ---- The near cache (near_cache.hpp): get() answered from this process
+    // while Redis has not invalidated the key. Call before start(). A server
+    // that refuses HELLO 3 or CLIENT TRACKING turns it off (one warning).
+    void use_near_cache(NearCacheOptions options);
+    NearCache* near_cache() const { return near_on_ && near_on_->load() ? near_.get() : nullptr; }
+    // Why the near cache is off though asked for ("" when on or not asked for).
+    std::string near_cache_refusal() const;
+
+protected:
+    // Gives the tracked links' hooks to the client's pool(s).
+    virtual void attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) = 0;
+    // Everything the near cache holds was read from nodes that may no longer
+    // own it (a new slot map, a failover): dropped.
+    void near_flush() const {
+        if (near_) near_->flush();
+    }
+    // Flushes when it goes out of scope: a delete by pattern's keys are many.
+    struct NearFlushOnExit {
+        const Client& client;
+        ~NearFlushOnExit() { client.near_flush(); }
+    };
+
+private:
+    awaitable<result<std::optional<std::string>>> get_near(std::string_view key, Deadline deadline);
+    awaitable<result<std::optional<std::string>>> get_plain(std::string_view key, Deadline deadline);
+    void near_invalidate(std::string_view key) const {
+        if (near_) near_->invalidate(key);
+    }
+
+    std::shared_ptr<NearCache> near_;
+    struct NearState;
+    std::shared_ptr<std::atomic<bool>> near_on_;
+    std::shared_ptr<NearState> near_state_;
 };
 
 }  // namespace yooni::redis

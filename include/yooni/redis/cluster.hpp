@@ -62,6 +62,11 @@ public:
     void start() override;
     void stop() override;
 
+protected:
+    void attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) override;
+
+public:
+
     // The current snapshot (null before the first successful refresh).
     std::shared_ptr<const SlotMap> slot_map() const;
     ClusterStats stats() const;

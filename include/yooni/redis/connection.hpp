@@ -101,6 +101,19 @@ struct ConnectionOptions {
     // links of writes that WAIT: Redis drops the commands it has not run
     // yet, rather than running them after their callers gave up.
     bool reset_when_late = false;
+    // CLIENT TRACKING on this link (HELLO 3, default mode): Redis pushes an
+    // invalidation for every key read through the link when the key changes
+    // (redis/near_cache.hpp). on_push gets every push frame, on the link's
+    // thread, before the replies read with it are handed to their callers;
+    // on_reset is called when a link that was open ends (what it tracked is
+    // no longer tracked); on_refused when the server refuses HELLO 3 or
+    // CLIENT TRACKING (the link then fails as a refused set-up).
+    struct Tracking {
+        std::function<void(const resp::Reply&)> on_push;
+        std::function<void()> on_reset;
+        std::function<void(std::string_view why)> on_refused;
+    };
+    std::shared_ptr<const Tracking> tracking;  // null: no tracking
 };
 
 // Counters of one connection, for tests and metrics (a snapshot).

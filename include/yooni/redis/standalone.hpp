@@ -30,6 +30,11 @@ public:
     void start() override;
     void stop() override;
 
+protected:
+    void attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) override;
+
+public:
+
     struct Impl;
 
 private:

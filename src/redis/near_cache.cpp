@@ -1,0 +1,141 @@
+// The near cache (near_cache.hpp): shards of an LRU map under a byte budget,
+// and the fill tickets that keep a reply crossed by an invalidation out.
+#include <yooni/redis/near_cache.hpp>
+
+#include <algorithm>
+#include <functional>
+
+namespace yooni::redis {
+
+namespace {
+// Per entry beyond the key and value bytes: the map node, the list node and
+// the strings' headers (an estimate, so that many tiny values are bounded too).
+constexpr std::size_t kEntryOverhead = 128;
+}  // namespace
+
+NearCache::NearCache(NearCacheOptions options)
+    : options_(options), shard_budget_(std::max<std::size_t>(1, options.max_bytes / kShards)),
+      shards_(std::make_unique<Shard[]>(kShards)) {}
+
+NearCache::Shard& NearCache::shard_for(std::string_view key) {
+    return shards_[std::hash<std::string_view>{}(key) % kShards];
+}
+
+std::size_t NearCache::cost(const std::string& key, const std::string& value) {
+    return key.size() + value.size() + kEntryOverhead;
+}
+
+void NearCache::erase(Shard& s, std::unordered_map<std::string, Entry>::iterator it) {
+    s.bytes -= cost(it->first, it->second.value);
+    s.order.erase(it->second.lru);
+    s.entries.erase(it);
+}
+
+std::optional<std::string> NearCache::get(std::string_view key, Clock::time_point now) {
+    Shard& s = shard_for(key);
+    std::lock_guard lock{s.mutex};
+    auto it = s.entries.find(std::string{key});
+    if (it == s.entries.end()) {
+        misses_.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+    }
+    if (now >= it->second.expires) {
+        erase(s, it);
+        misses_.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+    }
+    s.order.splice(s.order.begin(), s.order, it->second.lru);
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    return it->second.value;
+}
+
+NearCache::Fill NearCache::begin(std::string_view key) {
+    Fill f{std::string{key}, next_ticket_.fetch_add(1, std::memory_order_relaxed)};
+    Shard& s = shard_for(key);
+    std::lock_guard lock{s.mutex};
+    s.pending[f.key].push_back(f.ticket);
+    return f;
+}
+
+namespace {
+// Takes `ticket` out of the key's pending list; whether it was there.
+template <class Map>
+bool take_ticket(Map& pending, const std::string& key, std::uint64_t ticket) {
+    auto p = pending.find(key);
+    if (p == pending.end()) return false;
+    auto& tickets = p->second;
+    auto t = std::find(tickets.begin(), tickets.end(), ticket);
+    if (t == tickets.end()) return false;
+    tickets.erase(t);
+    if (tickets.empty()) pending.erase(p);
+    return true;
+}
+}  // namespace
+
+bool NearCache::complete(const Fill& fill, std::string value, Clock::time_point expires) {
+    Shard& s = shard_for(fill.key);
+    std::lock_guard lock{s.mutex};
+    if (!take_ticket(s.pending, fill.key, fill.ticket)) {
+        voided_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    const std::size_t need = cost(fill.key, value);
+    if (need > shard_budget_) return false;  // larger than its share: never kept
+    if (auto it = s.entries.find(fill.key); it != s.entries.end()) erase(s, it);
+    while (s.bytes + need > shard_budget_ && !s.order.empty()) {
+        erase(s, s.entries.find(s.order.back()));
+        evictions_.fetch_add(1, std::memory_order_relaxed);
+    }
+    s.order.push_front(fill.key);
+    s.entries.emplace(fill.key, Entry{std::move(value), expires, s.order.begin()});
+    s.bytes += need;
+    fills_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void NearCache::abandon(const Fill& fill) {
+    Shard& s = shard_for(fill.key);
+    std::lock_guard lock{s.mutex};
+    take_ticket(s.pending, fill.key, fill.ticket);
+}
+
+void NearCache::invalidate(std::string_view key) {
+    Shard& s = shard_for(key);
+    std::lock_guard lock{s.mutex};
+    const std::string k{key};
+    if (auto it = s.entries.find(k); it != s.entries.end()) erase(s, it);
+    s.pending.erase(k);
+    invalidations_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void NearCache::flush() {
+    for (std::size_t i = 0; i < kShards; ++i) {
+        Shard& s = shards_[i];
+        std::lock_guard lock{s.mutex};
+        s.entries.clear();
+        s.order.clear();
+        s.pending.clear();
+        s.bytes = 0;
+    }
+    flushes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+NearCacheStats NearCache::stats() const {
+    NearCacheStats out;
+    const auto r = std::memory_order_relaxed;
+    out.hits = hits_.load(r);
+    out.misses = misses_.load(r);
+    out.fills = fills_.load(r);
+    out.voided_fills = voided_.load(r);
+    out.invalidations = invalidations_.load(r);
+    out.flushes = flushes_.load(r);
+    out.evictions = evictions_.load(r);
+    for (std::size_t i = 0; i < kShards; ++i) {
+        std::lock_guard lock{shards_[i].mutex};
+        out.entries += shards_[i].entries.size();
+        out.bytes += shards_[i].bytes;
+    }
+    return out;
+}
+
+}  // namespace yooni::redis

