@@ -209,6 +209,28 @@ std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
         w.sample("yooni_cache_sentinel_retries_total", "", static_cast<double>(st->retries));
     }
 
+    // The near cache (NEAR_CACHE_MAX_BYTES), when it is on.
+    if (const auto near = cache.backend().near_cache()) {
+        const auto c = [&](std::string_view name, std::string_view help, std::uint64_t v) {
+            w.header(name, "counter", help);
+            w.sample(name, "", static_cast<double>(v));
+        };
+        c("yooni_cache_near_cache_hits_total", "GETs answered from the near cache.", near->hits);
+        c("yooni_cache_near_cache_misses_total", "GETs the near cache did not hold (read from Redis).", near->misses);
+        c("yooni_cache_near_cache_fills_total", "Values the near cache stored.", near->fills);
+        c("yooni_cache_near_cache_voided_fills_total", "Replies not stored: an invalidation crossed them.",
+          near->voided_fills);
+        c("yooni_cache_near_cache_invalidations_total", "Keys invalidated (Redis's pushes and own writes).",
+          near->invalidations);
+        c("yooni_cache_near_cache_flushes_total", "Times everything was dropped (FLUSHALL, a lost link, moved slots).",
+          near->flushes);
+        c("yooni_cache_near_cache_evictions_total", "Entries dropped for room.", near->evictions);
+        w.header("yooni_cache_near_cache_bytes", "gauge", "Bytes the near cache holds (keys, values, bookkeeping).");
+        w.sample("yooni_cache_near_cache_bytes", "", static_cast<double>(near->bytes));
+        w.header("yooni_cache_near_cache_entries", "gauge", "Entries the near cache holds.");
+        w.sample("yooni_cache_near_cache_entries", "", static_cast<double>(near->entries));
+    }
+
     w.header("yooni_cache_http_responses_total", "counter", "HTTP responses, by route and status code.");
     for (const auto& r : routes()) {
         const auto ri = static_cast<std::size_t>(r.id);

@@ -125,6 +125,19 @@ Response monitoring_health(Context& ctx) {
     cache["connected"] = connected;
     cache["backend"] = backend.kind();
     cache["details"] = status_json(backend.status());
+    if (const auto near = backend.near_cache()) {
+        boost::json::object n;
+        n["hits"] = near->hits;
+        n["misses"] = near->misses;
+        n["fills"] = near->fills;
+        n["voided_fills"] = near->voided_fills;
+        n["invalidations"] = near->invalidations;
+        n["flushes"] = near->flushes;
+        n["evictions"] = near->evictions;
+        n["entries"] = near->entries;
+        n["bytes"] = near->bytes;
+        cache["near_cache"] = std::move(n);
+    }
     cache["stats"] = stats_json(ctx.cache.stats());
     boost::json::object o;
     o["status"] = connected && !ctx.draining ? "healthy" : "degraded";

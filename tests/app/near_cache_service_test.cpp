@@ -70,6 +70,11 @@ TEST_P(NearCacheService, AHotKeyIsReadFromRedisOnce) {
     const int gets = gets_on("hot:1");
     for (int i = 0; i < 50; ++i) EXPECT_EQ(read("hot:1"), R"({"stock":5})");
     EXPECT_LE(gets_on("hot:1") - gets, 1);
+    // Counted where operators look.
+    const auto metrics = svc_->get("/metrics").body;
+    EXPECT_NE(metrics.find("yooni_cache_near_cache_hits_total"), std::string::npos);
+    const auto health = svc_->get("/api/v1/monitoring/health/detailed").body;
+    EXPECT_NE(health.find("\"near_cache\":{\"hits\":"), std::string::npos) << health;
 }
 
 TEST_P(NearCacheService, APutThroughTheServiceIsReadBackAtOnce) {

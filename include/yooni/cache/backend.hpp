@@ -9,6 +9,7 @@
 // the caller's executor.
 #pragma once
 
+#include <yooni/redis/near_cache.hpp>
 #include <yooni/redis/status.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -109,6 +110,8 @@ public:
     virtual awaitable<result<std::optional<redis::ClusterInfo>>> cluster_info(Deadline deadline) = 0;
     // Backend facts for /health/detailed and /metrics (entries, bytes, nodes ...).
     virtual BackendStatus status() const = 0;
+    // The near cache's counters, when the backend has one on (NEAR_CACHE_MAX_BYTES).
+    virtual std::optional<redis::NearCacheStats> near_cache() const { return std::nullopt; }
 };
 
 // Why the backend cannot serve ("" when it can, or when it does not say).

@@ -38,6 +38,10 @@ public:
     awaitable<result<bool>> del_if(std::string key, Precondition pre, Deadline deadline) override;
     awaitable<result<std::optional<redis::ClusterInfo>>> cluster_info(Deadline deadline) override;
     BackendStatus status() const override;
+    std::optional<redis::NearCacheStats> near_cache() const override {
+        if (const auto* near = client_->near_cache()) return near->stats();
+        return std::nullopt;
+    }
 
     redis::Client& client() { return *client_; }
 
