@@ -351,6 +351,10 @@ awaitable<error_code> open_stream(Connection::Impl* impl) {
 
 }  // namespace
 
+namespace {
+awaitable<void> tracking_ping_loop(Connection::Impl* impl, std::uint64_t gen);
+}  // namespace
+
 // The link's set-up request came back: open the link to the callers, or end
 // it when the server refused (a wrong password, a database that does not exist).
 void Connection::Impl::setup_done(const Completion& c) {
@@ -392,7 +396,36 @@ void Connection::Impl::setup_done(const Completion& c) {
     counters().connects.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("redis.connected node={}:{}", o.host, o.port);
     wake.cancel();  // the requests held during set-up may go out
+    if (o.tracking && o.tracking->ping_interval.count() > 0)
+        spawn_loop(this, generation, "tracking_ping", tracking_ping_loop(this, generation));
 }
+
+namespace {
+
+// A tracking link proves it is alive once per interval (ConnectionOptions::
+// Tracking::ping_interval); no answer in time resets it, which drops what
+// it tracked (on_reset).
+awaitable<void> tracking_ping_loop(Connection::Impl* impl, std::uint64_t gen) {
+    const auto interval = impl->options().tracking->ping_interval;
+    asio::steady_timer timer{impl->executor};
+    for (;;) {
+        timer.expires_after(interval);
+        co_await timer.async_wait(use_nothrow);
+        if (impl->generation != gen) co_return;
+        std::string ping;
+        resp::append_command(ping, {"PING"});
+        auto pong = co_await impl->owner->execute_one(std::move(ping), std::chrono::steady_clock::now() + interval);
+        if (impl->generation != gen) co_return;
+        if (!pong && pong.error() == make_error_code(errc::timeout)) {
+            spdlog::warn("redis.tracking_link_silent node={}:{} (no PONG within {} ms: reset, the near cache dropped)",
+                         impl->options().host, impl->options().port, interval.count());
+            impl->teardown(make_error_code(errc::closed), false);
+            co_return;
+        }
+    }
+}
+
+}  // namespace
 
 namespace {
 

@@ -2,7 +2,8 @@
 // or a flush are void, the byte budget, expiry), then the Standalone client
 // with one against a real redis-server: a second read stays in the process,
 // a write by another program is invalidated by Redis's push, a write through
-// the client is read back at once, FLUSHALL and a killed link flush it, and
+// the client is read back at once, FLUSHALL, a killed link and a hung server
+// flush it, and
 // a server that refuses CLIENT TRACKING leaves it off with reads still answered.
 #include <yooni/redis/near_cache.hpp>
 #include <yooni/redis/standalone.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <thread>
 
 namespace yooni::redis {
@@ -189,6 +191,28 @@ TEST_F(Live, FlushallAndALostLinkFlushEverything) {
     }));
     EXPECT_EQ(client.near_cache()->stats().entries, 0u);
     EXPECT_EQ(get("p:6"), std::optional<std::string>{"v"});
+}
+
+// A server that hangs with its kernel still answering TCP (SIGSTOP): the
+// tracking link's PING gets no answer within its interval, the link is
+// reset and everything read through it dropped, well before a failover
+// could promote a replica that someone then writes to.
+TEST_F(Live, AHungServerDropsWhatWasReadFromIt) {
+    ASSERT_EQ(server.cli({"SET", "p:8", "v"}).out, "OK\n");
+    EXPECT_EQ(get("p:8"), std::optional<std::string>{"v"});
+    ASSERT_EQ(client.near_cache()->stats().entries, 1u);
+    const auto before = client.near_cache()->stats().flushes;
+    ::kill(server.pid(), SIGSTOP);
+    struct Resume {
+        pid_t pid;
+        ~Resume() { ::kill(pid, SIGCONT); }
+    } resume{server.pid()};
+    EXPECT_TRUE(eventually([&] {
+        ioc.restart();
+        ioc.run_for(10ms);
+        return client.near_cache()->stats().flushes > before;
+    }));
+    EXPECT_EQ(client.near_cache()->stats().entries, 0u);
 }
 
 TEST(NearCacheLive, AServerThatRefusesTrackingLeavesItOffAndReadsStillAnswer) {

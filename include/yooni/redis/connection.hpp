@@ -112,6 +112,12 @@ struct ConnectionOptions {
         std::function<void(const resp::Reply&)> on_push;
         std::function<void()> on_reset;
         std::function<void(std::string_view why)> on_refused;
+        // An open tracking link sends PING this often and is reset when the
+        // answer does not come within the same time: a node that hangs with
+        // its kernel still answering TCP (SIGSTOP, a stuck process) keeps its
+        // link open, and what was read through it must not outlive the
+        // failover that follows (cluster-node-timeout, down-after-milliseconds).
+        std::chrono::milliseconds ping_interval{1000};
     };
     std::shared_ptr<const Tracking> tracking;  // null: no tracking
 };
