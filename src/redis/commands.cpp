@@ -159,6 +159,12 @@ awaitable<result<void>> Client::set(const KeyValue& item, WaitFor wait, Deadline
 
 awaitable<result<std::vector<std::optional<std::string>>>> Client::mget(const std::vector<std::string>& keys,
                                                                         Deadline deadline) {
+    if (near_cache() && !keys.empty()) co_return co_await mget_near(keys, deadline);
+    co_return co_await mget_plain(keys, deadline);
+}
+
+awaitable<result<std::vector<std::optional<std::string>>>> Client::mget_plain(const std::vector<std::string>& keys,
+                                                                              Deadline deadline) {
     std::vector<std::optional<std::string>> values(keys.size());
     if (keys.empty()) co_return values;
     const auto groups = by_slot(keys);

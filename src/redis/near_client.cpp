@@ -67,16 +67,49 @@ std::string Client::near_cache_refusal() const {
     return near_state_->refusal;
 }
 
-// GET (and PTTL, for the entry's expiry) on a tracked link to the key's
-// master; the reply is kept unless an invalidation crossed it.
+namespace {
+
+// A tracked read of one key: GET, and PTTL for the entry's expiry.
+void tracked_read(std::vector<Command>& cmds, std::string_view key) {
+    cmds.push_back(make_command({"GET", key}));
+    cmds.push_back(make_command({"PTTL", key}));
+    cmds[cmds.size() - 2].tracked = cmds.back().tracked = true;
+}
+
+// The value a tracked read found, kept unless an invalidation crossed it.
+result<std::optional<std::string>> settle(NearCache& near, const NearCache::Fill& fill, const OwnedReply& get,
+                                          const OwnedReply& pttl_reply) {
+    const auto& r = get.reply();
+    if (r.is_null()) {
+        near.abandon(fill);
+        return std::optional<std::string>{};
+    }
+    if (r.type() != resp::Type::bulk_string) {
+        near.abandon(fill);
+        return make_error_code(errc::server_error);
+    }
+    std::string value{r.root().value};
+    const auto now = NearCache::Clock::now();
+    auto expires = now + near.options().max_age;
+    const auto pttl = pttl_reply->as_integer();
+    if (!pttl || *pttl == -2) {
+        near.abandon(fill);  // gone between the two commands, or no answer: not kept
+    } else {
+        if (*pttl >= 0) expires = std::min(expires, now + std::chrono::milliseconds{*pttl});
+        near.complete(fill, value, expires);
+    }
+    return std::optional<std::string>{std::move(value)};
+}
+
+}  // namespace
+
+// On a tracked link to the key's master.
 awaitable<result<std::optional<std::string>>> Client::get_near(std::string_view key, Deadline deadline) {
     NearCache& near = *near_;
     if (auto kept = near.get(key)) co_return std::optional<std::string>{std::move(*kept)};
     auto fill = near.begin(key);
     std::vector<Command> cmds;
-    cmds.push_back(make_command({"GET", key}));
-    cmds.push_back(make_command({"PTTL", key}));
-    for (auto& c : cmds) c.tracked = true;
+    tracked_read(cmds, key);
     auto replies = co_await run(std::move(cmds), deadline);
     if (!replies) {
         near.abandon(fill);
@@ -84,26 +117,43 @@ awaitable<result<std::optional<std::string>>> Client::get_near(std::string_view 
         if (!near_cache()) co_return co_await get_plain(key, deadline);
         co_return replies.error();
     }
-    const auto& r = (*replies)[0].reply();
-    if (r.is_null()) {
-        near.abandon(fill);
-        co_return std::optional<std::string>{};
+    co_return settle(near, fill, (*replies)[0], (*replies)[1]);
+}
+
+// The keys the near cache holds from it, the others read as get_near reads
+// one (pipelined per node, nodes in parallel).
+awaitable<result<std::vector<std::optional<std::string>>>> Client::mget_near(const std::vector<std::string>& keys,
+                                                                             Deadline deadline) {
+    NearCache& near = *near_;
+    std::vector<std::optional<std::string>> values(keys.size());
+    std::vector<std::size_t> missing;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (auto kept = near.get(keys[i])) values[i] = std::move(*kept);
+        else missing.push_back(i);
     }
-    if (r.type() != resp::Type::bulk_string) {
-        near.abandon(fill);
-        co_return make_error_code(errc::server_error);
+    if (missing.empty()) co_return values;
+    std::vector<NearCache::Fill> fills;
+    std::vector<Command> cmds;
+    fills.reserve(missing.size());
+    cmds.reserve(missing.size() * 2);
+    for (auto i : missing) {
+        fills.push_back(near.begin(keys[i]));
+        tracked_read(cmds, keys[i]);
     }
-    std::string value{r.root().value};
-    const auto now = NearCache::Clock::now();
-    auto expires = now + near.options().max_age;
-    const auto pttl = (*replies)[1]->as_integer();
-    if (!pttl || *pttl == -2) {
-        near.abandon(fill);  // gone between the two commands, or no answer: not kept
-    } else {
-        if (*pttl >= 0) expires = std::min(expires, now + std::chrono::milliseconds{*pttl});
-        near.complete(fill, value, expires);
+    auto replies = co_await run(std::move(cmds), deadline);
+    if (!replies) {
+        for (const auto& f : fills) near.abandon(f);
+        if (!near_cache()) co_return co_await mget_plain(keys, deadline);
+        co_return replies.error();
     }
-    co_return std::optional<std::string>{std::move(value)};
+    std::optional<boost::system::error_code> failed;
+    for (std::size_t j = 0; j < missing.size(); ++j) {
+        auto v = settle(near, fills[j], (*replies)[2 * j], (*replies)[2 * j + 1]);
+        if (!v) failed = v.error();  // (every fill is settled, kept or abandoned, before answering)
+        else values[missing[j]] = std::move(*v);
+    }
+    if (failed) co_return *failed;
+    co_return values;
 }
 
 }  // namespace yooni::redis

@@ -139,6 +139,25 @@ TEST_F(Live, ASecondReadIsAnsweredInTheProcess) {
     EXPECT_GE(client.near_cache()->stats().hits, 10u);
 }
 
+TEST_F(Live, ABatchTakesWhatTheNearCacheHoldsAndFillsTheRest) {
+    ASSERT_EQ(server.cli({"MSET", "b:1", "one", "b:2", "two"}).out, "OK\n");
+    const std::vector<std::string> keys{"b:1", "b:2", "b:missing"};
+    const std::vector<std::optional<std::string>> want{"one", "two", std::nullopt};
+    auto first = test::run_on(ioc, client.mget(keys, in(5s)));
+    ASSERT_TRUE(first);
+    EXPECT_EQ(*first, want);
+    const int gets = gets_on(server);
+    auto second = test::run_on(ioc, client.mget(keys, in(5s)));
+    ASSERT_TRUE(second);
+    EXPECT_EQ(*second, want);
+    EXPECT_EQ(gets_on(server), gets + 1) << "only the missing key is asked again";
+    ASSERT_EQ(server.cli({"SET", "b:2", "deux"}).out, "OK\n");
+    EXPECT_TRUE(eventually([&] {
+        auto now = test::run_on(ioc, client.mget(keys, in(5s)));
+        return now && (*now)[1] == std::optional<std::string>{"deux"};
+    }));
+}
+
 TEST_F(Live, AWriteByAnotherProgramIsInvalidatedByRedis) {
     ASSERT_EQ(server.cli({"SET", "p:2", "before"}).out, "OK\n");
     EXPECT_EQ(get("p:2"), std::optional<std::string>{"before"});

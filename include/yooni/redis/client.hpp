@@ -141,6 +141,10 @@ protected:
 private:
     awaitable<result<std::optional<std::string>>> get_near(std::string_view key, Deadline deadline);
     awaitable<result<std::optional<std::string>>> get_plain(std::string_view key, Deadline deadline);
+    awaitable<result<std::vector<std::optional<std::string>>>> mget_near(const std::vector<std::string>& keys,
+                                                                         Deadline deadline);
+    awaitable<result<std::vector<std::optional<std::string>>>> mget_plain(const std::vector<std::string>& keys,
+                                                                          Deadline deadline);
     void near_invalidate(std::string_view key) const {
         if (near_) near_->invalidate(key);
     }
