@@ -195,7 +195,13 @@ awaitable<result<std::optional<ClusterInfo>>> Cluster::cluster_info(Deadline dea
         if (!info || !nodes) continue;
         doc.emplace();
         doc->info = std::move(*info);
-        for (auto& n : *nodes) doc->nodes.push_back(ClusterNodeStatus{std::move(n), {}, {}, {}, {}, {}});
+        for (auto& n : *nodes) {
+            // "myself" only says which node happened to answer: dropped, so the
+            // same cluster reads the same whichever node was asked.
+            std::erase(n.flags, std::string_view{"myself"});
+            n.is_myself = false;
+            doc->nodes.push_back(ClusterNodeStatus{std::move(n), {}, {}, {}, {}, {}});
+        }
         break;
     }
     if (!doc) co_return make_error_code(std::chrono::steady_clock::now() >= deadline ? errc::timeout : errc::no_node);

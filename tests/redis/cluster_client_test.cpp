@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace yooni::redis {
@@ -305,6 +306,9 @@ TEST(ClusterClient, ClusterInfoHasThePythonSystemsShape) {
         // Every node answered its own INFO.
         EXPECT_TRUE(n.role && n.keys && n.used_memory_bytes && n.ops_per_sec) << n.node.address;
         if (n.role == "master") ++masters;
+        // Which node answered the summary must not show: no "myself" anywhere.
+        EXPECT_EQ(std::count(n.node.flags.begin(), n.node.flags.end(), "myself"), 0) << n.node.address;
+        EXPECT_FALSE(n.node.is_myself) << n.node.address;
     }
     EXPECT_EQ(masters, 3u);
     client.stop();
