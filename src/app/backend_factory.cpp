@@ -54,7 +54,11 @@ codec::Options codec_options(const config::Settings& s) {
 
 namespace {
 std::unique_ptr<redis::Client> with_near_cache(std::unique_ptr<redis::Client> client, const config::RedisSettings& r) {
-    client->use_near_cache(redis::NearCacheOptions{r.near_cache_max_bytes, r.near_cache_ttl});
+    redis::NearCacheOptions near;
+    near.max_bytes = r.near_cache_max_bytes;
+    near.max_age = r.near_cache_ttl;
+    near.stale_if_error = r.near_cache_stale_if_error;
+    client->use_near_cache(near);
     return client;
 }
 std::unique_ptr<redis::Client> make_client(const config::RedisSettings& r);

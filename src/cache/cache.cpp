@@ -1,18 +1,11 @@
 #include <yooni/cache/cache.hpp>
-
-#include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <yooni/redis/shared_outcome.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 namespace yooni::cache {
-namespace asio = boost::asio;
 
 namespace {
 
@@ -66,58 +59,9 @@ const boost::system::error_category& category() {
 }
 boost::system::error_code make_error_code(errc e) { return {static_cast<int>(e), category()}; }
 
-// One computation of a key in flight; waiters from any thread park their
-// completion handlers here and are resumed on their own executors, with the
-// outcome or, when their own deadline passes first, errc::timeout.
-struct Cache::Flight {
-    std::mutex mutex;
-    bool done = false;
-    result<std::string> outcome{make_error_code(errc::unavailable)};
-    struct Waiter {
-        std::uint64_t id;
-        asio::any_io_executor executor;  // the waiter's own worker
-        asio::any_completion_handler<void(result<std::string>)> handler;
-        std::shared_ptr<asio::steady_timer> deadline;  // used on `executor` only
-    };
-    std::vector<Waiter> waiters;
-    std::uint64_t next_waiter = 0;
-
-    void finish(result<std::string> value) {
-        std::vector<Waiter> ready;
-        {
-            std::lock_guard lock{mutex};
-            if (done) return;
-            done = true;
-            outcome = value;
-            ready.swap(waiters);
-        }
-        for (auto& w : ready)
-            asio::post(w.executor, [h = std::move(w.handler), t = std::move(w.deadline), value]() mutable {
-                t->cancel();
-                std::move(h)(value);
-            });
-    }
-
-    // The waiter's deadline passed: it leaves with errc::timeout (when the
-    // outcome has not reached it already).
-    void expire(std::uint64_t id) {
-        std::optional<asio::any_completion_handler<void(result<std::string>)>> handler;
-        {
-            std::lock_guard lock{mutex};
-            auto it = std::find_if(waiters.begin(), waiters.end(), [id](const Waiter& w) { return w.id == id; });
-            if (it == waiters.end()) return;
-            handler.emplace(std::move(it->handler));
-            waiters.erase(it);
-        }
-        std::move (*handler)(result<std::string>{make_error_code(errc::timeout)});
-    }
-};
-
-namespace {
-
-awaitable<result<std::string>> wait_for(std::shared_ptr<Cache::Flight> flight, Deadline deadline);
-
-}  // namespace
+// One computation of a key in flight: its waiters, from any thread, get its
+// outcome on their own executors, or errc::timeout at their own deadline.
+struct Cache::Flight : redis::SharedOutcome<result<std::string>> {};
 
 Cache::Cache(Backend& backend, codec::Codec codec, CacheOptions options)
     : backend_(backend), codec_(std::move(codec)), options_(options) {}
@@ -147,6 +91,12 @@ result<std::optional<std::string>> Cache::decode(std::optional<std::string> stor
     return std::optional<std::string>{std::move(*decoded)};
 }
 
+awaitable<result<Read>> Backend::read(std::string key, Deadline deadline) {
+    auto value = co_await get(std::move(key), deadline);
+    if (!value) co_return value.error();
+    co_return Read{std::move(*value), std::nullopt};
+}
+
 awaitable<result<std::optional<std::string>>> Cache::get(std::string key, Deadline deadline) {
     OpTimer timer{stats_, Op::get};
     auto stored = co_await backend_.get(std::move(key), deadline);
@@ -163,14 +113,14 @@ awaitable<result<std::optional<std::string>>> Cache::get(std::string key, Deadli
     co_return value;
 }
 
-awaitable<result<std::optional<std::string>>> Cache::get_stored(std::string key, Deadline deadline) {
+awaitable<result<Read>> Cache::read_stored(std::string key, Deadline deadline) {
     OpTimer timer{stats_, Op::get};
-    auto stored = co_await backend_.get(std::move(key), deadline);
+    auto stored = co_await backend_.read(std::move(key), deadline);
     if (!stored) {
         timer.failed();
         co_return stored.error();
     }
-    (*stored ? stats_.hits : stats_.misses).fetch_add(1, std::memory_order_relaxed);
+    (stored->value ? stats_.hits : stats_.misses).fetch_add(1, std::memory_order_relaxed);
     co_return stored;
 }
 
@@ -328,32 +278,6 @@ awaitable<result<std::size_t>> Cache::delete_pattern(std::string pattern, Deadli
     co_return count;
 }
 
-namespace {
-
-awaitable<result<std::string>> wait_for(std::shared_ptr<Cache::Flight> flight, Deadline deadline) {
-    auto initiate = [flight, deadline](auto handler) {
-        auto ex = asio::get_associated_executor(handler);
-        std::unique_lock lock{flight->mutex};
-        if (flight->done) {
-            auto value = flight->outcome;
-            lock.unlock();
-            asio::post(ex, [h = std::move(handler), value]() mutable { std::move(h)(value); });
-            return;
-        }
-        const auto id = ++flight->next_waiter;
-        auto timer = std::make_shared<asio::steady_timer>(ex, deadline);
-        flight->waiters.push_back(Cache::Flight::Waiter{id, ex, std::move(handler), timer});
-        lock.unlock();
-        timer->async_wait([flight, id](boost::system::error_code ec) {
-            if (!ec) flight->expire(id);
-        });
-    };
-    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(result<std::string>)>(
-        initiate, asio::use_awaitable);
-}
-
-}  // namespace
-
 awaitable<result<std::string>> Cache::get_or_compute(std::string key, Compute compute,
                                                      std::optional<std::chrono::seconds> ttl, Deadline deadline) {
     auto cached = co_await get(key, deadline);
@@ -371,7 +295,7 @@ awaitable<result<std::string>> Cache::get_or_compute(std::string key, Compute co
         }
         flight = slot;
     }
-    if (!leader) co_return co_await wait_for(std::move(flight), deadline);
+    if (!leader) co_return co_await flight->wait(deadline, make_error_code(errc::timeout));
     co_return co_await run_flight(std::move(key), std::move(flight), std::move(compute), ttl, deadline);
 }
 

@@ -37,6 +37,12 @@ awaitable<result<std::optional<std::string>>> RedisBackend::get(std::string key,
     co_return std::move(*value);
 }
 
+awaitable<result<Read>> RedisBackend::read(std::string key, Deadline deadline) {
+    auto got = co_await client_->read(key, deadline);
+    if (!got) co_return to_cache_error(got.error());
+    co_return Read{std::move(got->value), got->stale_age};
+}
+
 awaitable<result<void>> RedisBackend::set(Entry entry, Deadline deadline) {
     // Named, not temporaries of the co_await expression: GCC 12 may destroy those twice.
     const auto item = key_value(entry);

@@ -90,6 +90,7 @@ const std::map<std::string, Formatter, std::less<>>& formatters() {
         {"REDIS_WAIT_TIMEOUT_MS", [](const Settings& s) { return text(s.redis.wait_timeout.count()); }},
         {"NEAR_CACHE_MAX_BYTES", [](const Settings& s) { return text(s.redis.near_cache_max_bytes); }},
         {"NEAR_CACHE_TTL_MS", [](const Settings& s) { return text(s.redis.near_cache_ttl.count()); }},
+        {"NEAR_CACHE_STALE_IF_ERROR_MS", [](const Settings& s) { return text(s.redis.near_cache_stale_if_error.count()); }},
         {"CACHE_TTL_SECONDS", [](const Settings& s) { return text(s.cache.ttl.count()); }},
         {"CACHE_KEY_PREFIX", [](const Settings& s) { return s.cache.key_prefix; }},
         {"CACHE_COMPRESSION_ENABLED", [](const Settings& s) { return text(s.cache.compression_enabled); }},

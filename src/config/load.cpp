@@ -212,6 +212,9 @@ void load_redis(Reader& reader, RedisSettings& redis, const Environment& environ
         "a byte count 0.." + std::to_string(std::int64_t{1} << 40) + " (0 = no near cache)"));
     redis.near_cache_ttl = std::chrono::milliseconds{reader.integer(
         "NEAR_CACHE_TTL_MS", redis.near_cache_ttl.count(), 1, kMaxMilliseconds, "milliseconds as an integer 1..3600000")};
+    redis.near_cache_stale_if_error = std::chrono::milliseconds{
+        reader.integer("NEAR_CACHE_STALE_IF_ERROR_MS", redis.near_cache_stale_if_error.count(), 0, kMaxMilliseconds,
+                       "milliseconds as an integer 0..3600000 (0 = never)")};
     redis.configured = redis.cluster_enabled || !redis.sentinel_nodes.empty() || redis.url.has_value() || host_given;
 }
 

@@ -40,6 +40,10 @@ const std::vector<VariableDoc>& variables() {
          "invalidations; 0 = no near cache",
          false},
         {"NEAR_CACHE_TTL_MS", "60000", "longest time a near-cache entry is kept (the key's own TTL is kept too)", false},
+        {"NEAR_CACHE_STALE_IF_ERROR_MS", "0",
+         "while a key's Redis node cannot answer, a GET may be answered from a near-cache copy at most this old, "
+         "marked by Cache-Status (0 = never)",
+         false},
         // Cache
         {"CACHE_TTL_SECONDS", "300", "default time to live of stored values in seconds; 0 = no expiry", false},
         {"CACHE_KEY_PREFIX", "yooni:", "prefix of generated keys", false},

@@ -330,20 +330,30 @@ bool is_json_document(std::string_view text) {
 // stored bytes (the same on every backend and instance, and what Redis's
 // redis.sha1hex of the value gives); If-None-Match with it is answered 304.
 // A client that accepts gzip gets a value stored compressed as its gzip
-// member, not inflated here.
+// member, not inflated here. A stale copy (stale-if-error: the key's Redis
+// node could not answer) says so in Cache-Status (RFC 9211) and Age.
 boost::asio::awaitable<Response> cache_get(Context& ctx) {
     std::optional<Response> error;
     auto key = path_key(ctx, error);
     if (error) co_return std::move(*error);
-    auto stored = co_await ctx.cache.get_stored(std::move(*key), ctx.request.deadline);
-    if (!stored) co_return cache_error(ctx, stored.error());
-    if (!*stored) co_return detail_error(404, "Key not found");
-    const std::string etag = entity_tag(**stored);
-    auto representation_headers = [&etag](Response& r) {
+    auto read = co_await ctx.cache.read_stored(std::move(*key), ctx.request.deadline);
+    if (!read) co_return cache_error(ctx, read.error());
+    auto& stored = read->value;
+    if (!stored) co_return detail_error(404, "Key not found");
+    const std::string etag = entity_tag(*stored);
+    const auto stale_age = read->stale_age;
+    auto representation_headers = [&etag, stale_age](Response& r) {
         r.headers.emplace_back("ETag", etag);
         r.headers.emplace_back("Vary", "Accept-Encoding");
         // Private (it needs a token), and to be revalidated before each use.
         r.headers.emplace_back("Cache-Control", "private, no-cache");
+        if (stale_age) {
+            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*stale_age).count();
+            r.headers.emplace_back("Age", std::to_string(seconds));
+            r.headers.emplace_back("Cache-Status", "yooni-cache; fwd=stale; ttl=-" + std::to_string(seconds) +
+                                                       "; detail=\"stale-if-error age-ms=" +
+                                                       std::to_string(stale_age->count()) + "\"");
+        }
     };
     if (!ctx.request.if_none_match.empty() && none_match_fails(ctx.request.if_none_match, etag)) {
         Response r;
@@ -352,14 +362,14 @@ boost::asio::awaitable<Response> cache_get(Context& ctx) {
         co_return r;
     }
     if (accepts_gzip(ctx.request.accept_encoding)) {
-        if (auto member = ctx.cache.codec().gzip_member(**stored)) {
+        if (auto member = ctx.cache.codec().gzip_member(*stored)) {
             Response r = json_response(200, std::move(*member));
             r.headers.emplace_back("Content-Encoding", "gzip");
             representation_headers(r);
             co_return r;
         }
     }
-    auto value = ctx.cache.decode_stored(**stored);
+    auto value = ctx.cache.decode_stored(*stored);
     if (!value) co_return cache_error(ctx, value.error());
     // A value another program wrote that is not JSON is answered as a JSON
     // string, as batch/get answers it (the stored bytes and tag unchanged).

@@ -225,6 +225,14 @@ std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
         c("yooni_cache_near_cache_flushes_total", "Times everything was dropped (FLUSHALL, a lost link, moved slots).",
           near->flushes);
         c("yooni_cache_near_cache_evictions_total", "Entries dropped for room.", near->evictions);
+        c("yooni_cache_near_cache_coalesced_total", "Misses that waited for another caller's fetch of the key.",
+          near->coalesced);
+        c("yooni_cache_near_cache_orphanings_total",
+          "Lost links after which entries were kept for stale-if-error (NEAR_CACHE_STALE_IF_ERROR_MS).",
+          near->orphanings);
+        c("yooni_cache_near_cache_stale_answers_total",
+          "GETs answered from a stale copy while the key's node could not answer (stale-if-error).",
+          near->stale_answers);
         w.header("yooni_cache_near_cache_bytes", "gauge", "Bytes the near cache holds (keys, values, bookkeeping).");
         w.sample("yooni_cache_near_cache_bytes", "", static_cast<double>(near->bytes));
         w.header("yooni_cache_near_cache_entries", "gauge", "Entries the near cache holds.");

@@ -134,6 +134,9 @@ Response monitoring_health(Context& ctx) {
         n["invalidations"] = near->invalidations;
         n["flushes"] = near->flushes;
         n["evictions"] = near->evictions;
+        n["coalesced"] = near->coalesced;
+        n["orphanings"] = near->orphanings;
+        n["stale_answers"] = near->stale_answers;
         n["entries"] = near->entries;
         n["bytes"] = near->bytes;
         cache["near_cache"] = std::move(n);

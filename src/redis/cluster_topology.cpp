@@ -111,7 +111,7 @@ void Cluster::Impl::publish(std::shared_ptr<const SlotMap> next, bool covers_all
         map_version.fetch_add(1, std::memory_order_release);
     }
     coverage_ok.store(covers_all);
-    if (moved && tracking->on_reset) tracking->on_reset();
+    if (moved && tracking->on_moved) tracking->on_moved();
 }
 
 void Cluster::Impl::patch_slot(std::uint16_t slot, const NodeAddress& master) {
@@ -120,7 +120,7 @@ void Cluster::Impl::patch_slot(std::uint16_t slot, const NodeAddress& master) {
     if (const auto* now = map->master_for(slot); now && *now == master) return;  // already patched
     map = map->with_slot_moved(slot, master);
     map_version.fetch_add(1, std::memory_order_release);
-    if (tracking && tracking->on_reset) tracking->on_reset();  // (it takes the near cache's locks, never this one)
+    if (tracking && tracking->on_moved) tracking->on_moved();  // (it takes the near cache's locks, never this one)
 }
 
 namespace {

@@ -105,8 +105,13 @@ awaitable<result<bool>> Client::set_if(const KeyValue& item, const Condition& wh
     }
     std::vector<Command> cmds;
     cmds.push_back(std::move(c));
+    // Before it is sent (a read's reply under way is then not kept: it may
+    // have been read before this write) and after its reply, before the
+    // caller hears of it, whatever it says (a failed write may have run; a
+    // read sent after the first invalidation may have been run before it).
+    near_invalidate(item.key);
     auto replies = co_await run(std::move(cmds), deadline);
-    near_invalidate(item.key);  // before the caller hears of it, whatever it says (a failed write may have run)
+    near_invalidate(item.key);
     if (!replies) co_return result<bool>{boost::system::in_place_error, replies.error()};
     if (precondition_failed((*replies)[0])) co_return false;
     if (auto ec = check_write((*replies)[0], wait)) co_return result<bool>{boost::system::in_place_error, ec};
@@ -120,6 +125,7 @@ awaitable<result<bool>> Client::unlink_if(std::string_view key, const Condition&
     c.slot = key_slot(key);
     std::vector<Command> cmds;
     cmds.push_back(std::move(c));
+    near_invalidate(key);
     auto replies = co_await run(std::move(cmds), deadline);
     near_invalidate(key);
     if (!replies) co_return result<bool>{boost::system::in_place_error, replies.error()};
@@ -130,8 +136,17 @@ awaitable<result<bool>> Client::unlink_if(std::string_view key, const Condition&
 }
 
 awaitable<result<std::optional<std::string>>> Client::get(std::string_view key, Deadline deadline) {
-    if (near_cache()) co_return co_await get_near(key, deadline);
-    co_return co_await get_plain(key, deadline);
+    if (!near_cache()) co_return co_await get_plain(key, deadline);
+    auto got = co_await read_near(key, deadline);
+    if (!got) co_return got.error();
+    co_return std::move(got->value);
+}
+
+awaitable<result<Client::Read>> Client::read(std::string_view key, Deadline deadline) {
+    if (near_cache()) co_return co_await read_near(key, deadline);
+    auto got = co_await get_plain(key, deadline);
+    if (!got) co_return got.error();
+    co_return Read{std::move(*got), std::nullopt};
 }
 
 awaitable<result<std::optional<std::string>>> Client::get_plain(std::string_view key, Deadline deadline) {
@@ -150,6 +165,7 @@ awaitable<result<std::optional<std::string>>> Client::get_plain(std::string_view
 awaitable<result<void>> Client::set(const KeyValue& item, WaitFor wait, Deadline deadline) {
     std::vector<Command> cmds;
     cmds.push_back(write_command(item, wait));
+    near_invalidate(item.key);
     auto replies = co_await run(std::move(cmds), deadline);
     near_invalidate(item.key);
     if (!replies) co_return replies.error();
@@ -197,6 +213,7 @@ awaitable<result<void>> Client::mset(const std::vector<KeyValue>& items, WaitFor
     std::vector<Command> cmds;
     cmds.reserve(items.size());
     for (const auto& item : items) cmds.push_back(write_command(item, wait));
+    for (const auto& item : items) near_invalidate(item.key);
     auto replies = co_await run(std::move(cmds), deadline);
     for (const auto& item : items) near_invalidate(item.key);
     if (!replies) co_return replies.error();
@@ -209,6 +226,7 @@ awaitable<result<std::size_t>> Client::unlink(const std::vector<std::string>& ke
     if (keys.empty()) co_return std::size_t{0};
     std::vector<Command> cmds;
     for (const auto& [slot, idx] : by_slot(keys)) cmds.push_back(keys_command("UNLINK", keys, idx, slot));
+    for (const auto& k : keys) near_invalidate(k);
     auto replies = co_await run(std::move(cmds), deadline);
     for (const auto& k : keys) near_invalidate(k);
     if (!replies) co_return replies.error();

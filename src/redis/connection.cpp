@@ -396,6 +396,7 @@ void Connection::Impl::setup_done(const Completion& c) {
     counters().connects.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("redis.connected node={}:{}", o.host, o.port);
     wake.cancel();  // the requests held during set-up may go out
+    if (o.tracking && o.tracking->on_open) o.tracking->on_open();
     if (o.tracking && o.tracking->ping_interval.count() > 0)
         spawn_loop(this, generation, "tracking_ping", tracking_ping_loop(this, generation));
 }

@@ -25,8 +25,9 @@ std::size_t NearCache::cost(const std::string& key, const std::string& value) {
     return key.size() + value.size() + kEntryOverhead;
 }
 
-void NearCache::erase(Shard& s, std::unordered_map<std::string, Entry>::iterator it) {
+void NearCache::erase(Shard& s, Map<Entry>::iterator it) {
     s.bytes -= cost(it->first, it->second.value);
+    if (it->second.orphan) --s.orphans;
     s.order.erase(it->second.lru);
     s.entries.erase(it);
 }
@@ -34,8 +35,8 @@ void NearCache::erase(Shard& s, std::unordered_map<std::string, Entry>::iterator
 std::optional<std::string> NearCache::get(std::string_view key, Clock::time_point now) {
     Shard& s = shard_for(key);
     std::lock_guard lock{s.mutex};
-    auto it = s.entries.find(std::string{key});
-    if (it == s.entries.end()) {
+    auto it = s.entries.find(key);
+    if (it == s.entries.end() || it->second.orphan) {
         misses_.fetch_add(1, std::memory_order_relaxed);
         return std::nullopt;
     }
@@ -59,8 +60,8 @@ NearCache::Fill NearCache::begin(std::string_view key) {
 
 namespace {
 // Takes `ticket` out of the key's pending list; whether it was there.
-template <class Map>
-bool take_ticket(Map& pending, const std::string& key, std::uint64_t ticket) {
+template <class Pending>
+bool take_ticket(Pending& pending, const std::string& key, std::uint64_t ticket) {
     auto p = pending.find(key);
     if (p == pending.end()) return false;
     auto& tickets = p->second;
@@ -87,7 +88,7 @@ bool NearCache::complete(const Fill& fill, std::string value, Clock::time_point 
         evictions_.fetch_add(1, std::memory_order_relaxed);
     }
     s.order.push_front(fill.key);
-    s.entries.emplace(fill.key, Entry{std::move(value), expires, s.order.begin()});
+    s.entries.emplace(fill.key, Entry{std::move(value), expires, Clock::now(), false, s.order.begin()});
     s.bytes += need;
     fills_.fetch_add(1, std::memory_order_relaxed);
     return true;
@@ -99,12 +100,34 @@ void NearCache::abandon(const Fill& fill) {
     take_ticket(s.pending, fill.key, fill.ticket);
 }
 
+std::shared_ptr<NearFlight> NearCache::join_or_lead(std::string_view key, std::shared_ptr<NearFlight> mine,
+                                                    Fill& fill) {
+    Shard& s = shard_for(key);
+    {
+        std::lock_guard lock{s.mutex};
+        if (auto it = s.flights.find(key); it != s.flights.end()) {
+            coalesced_.fetch_add(1, std::memory_order_relaxed);
+            return it->second;
+        }
+        fill = Fill{std::string{key}, next_ticket_.fetch_add(1, std::memory_order_relaxed)};
+        s.pending[fill.key].push_back(fill.ticket);
+        s.flights.emplace(fill.key, std::move(mine));
+    }
+    return nullptr;
+}
+
+void NearCache::land(std::string_view key, const std::shared_ptr<NearFlight>& mine) {
+    Shard& s = shard_for(key);
+    std::lock_guard lock{s.mutex};
+    if (auto it = s.flights.find(key); it != s.flights.end() && it->second == mine) s.flights.erase(it);
+}
+
 void NearCache::invalidate(std::string_view key) {
     Shard& s = shard_for(key);
     std::lock_guard lock{s.mutex};
-    const std::string k{key};
-    if (auto it = s.entries.find(k); it != s.entries.end()) erase(s, it);
-    s.pending.erase(k);
+    if (auto it = s.entries.find(key); it != s.entries.end()) erase(s, it);
+    if (auto it = s.pending.find(key); it != s.pending.end()) s.pending.erase(it);
+    if (auto it = s.flights.find(key); it != s.flights.end()) s.flights.erase(it);
     invalidations_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -115,9 +138,52 @@ void NearCache::flush() {
         s.entries.clear();
         s.order.clear();
         s.pending.clear();
+        s.flights.clear();
         s.bytes = 0;
+        s.orphans = 0;
     }
     flushes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void NearCache::orphan_all() {
+    if (options_.stale_if_error.count() <= 0) {
+        flush();
+        return;
+    }
+    for (std::size_t i = 0; i < kShards; ++i) {
+        Shard& s = shards_[i];
+        std::lock_guard lock{s.mutex};
+        for (auto& [key, entry] : s.entries) entry.orphan = true;
+        s.orphans = s.entries.size();
+        s.pending.clear();  // a reply already on its way is not tracked any more
+        s.flights.clear();
+    }
+    orphanings_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void NearCache::drop_orphans() {
+    for (std::size_t i = 0; i < kShards; ++i) {
+        Shard& s = shards_[i];
+        std::lock_guard lock{s.mutex};
+        if (s.orphans == 0) continue;
+        for (auto it = s.entries.begin(); it != s.entries.end();) {
+            auto next = std::next(it);
+            if (it->second.orphan) erase(s, it);
+            it = next;
+        }
+    }
+}
+
+std::optional<NearCache::Stale> NearCache::stale(std::string_view key, Clock::time_point now) {
+    if (options_.stale_if_error.count() <= 0) return std::nullopt;
+    Shard& s = shard_for(key);
+    std::lock_guard lock{s.mutex};
+    auto it = s.entries.find(key);
+    if (it == s.entries.end() || !it->second.orphan) return std::nullopt;
+    const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - it->second.filled);
+    if (now >= it->second.expires || age > options_.stale_if_error) return std::nullopt;
+    stale_answers_.fetch_add(1, std::memory_order_relaxed);
+    return Stale{it->second.value, age};
 }
 
 NearCacheStats NearCache::stats() const {
@@ -130,6 +196,9 @@ NearCacheStats NearCache::stats() const {
     out.invalidations = invalidations_.load(r);
     out.flushes = flushes_.load(r);
     out.evictions = evictions_.load(r);
+    out.coalesced = coalesced_.load(r);
+    out.orphanings = orphanings_.load(r);
+    out.stale_answers = stale_answers_.load(r);
     for (std::size_t i = 0; i < kShards; ++i) {
         std::lock_guard lock{shards_[i].mutex};
         out.entries += shards_[i].entries.size();

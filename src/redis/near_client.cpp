@@ -2,6 +2,7 @@
 // links' hooks (invalidation pushes, a lost link, a refusal) and get()
 // through the near cache.
 #include <yooni/redis/client.hpp>
+#include <yooni/redis/shared_outcome.hpp>
 #include <yooni/resp/encoder.hpp>
 
 #include <spdlog/spdlog.h>
@@ -44,9 +45,15 @@ void Client::use_near_cache(NearCacheOptions options) {
     near_on_ = std::make_shared<std::atomic<bool>>(true);
     near_state_ = std::make_shared<NearState>();
     auto hooks = std::make_shared<ConnectionOptions::Tracking>();
+    hooks->ping_interval = options.link_check;
     // The hooks hold the near cache and its state, not the client.
     hooks->on_push = [near = near_](const resp::Reply& push) { on_invalidation(*near, push); };
-    hooks->on_reset = [near = near_] { near->flush(); };
+    // A lost link: what it tracked is not tracked any more (kept as orphans
+    // for stale-if-error, when on). A link that opens: orphans go, since a
+    // node answers again. Masters changed: everything goes.
+    hooks->on_reset = [near = near_] { near->orphan_all(); };
+    hooks->on_open = [near = near_] { near->drop_orphans(); };
+    hooks->on_moved = [near = near_] { near->flush(); };
     hooks->on_refused = [near = near_, on = near_on_, state = near_state_](std::string_view why) {
         if (!on->exchange(false)) return;
         near->flush();
@@ -103,21 +110,83 @@ result<std::optional<std::string>> settle(NearCache& near, const NearCache::Fill
 
 }  // namespace
 
-// On a tracked link to the key's master.
-awaitable<result<std::optional<std::string>>> Client::get_near(std::string_view key, Deadline deadline) {
+// One miss's fetch, waited for by the misses of the key that come while
+// it is under way.
+struct NearFlight : SharedOutcome<result<std::optional<std::string>>> {};
+
+namespace {
+
+// Whether a failed read says that the key's node could not answer, rather
+// than answering an error: what stale-if-error covers. (The cluster client
+// retries CLUSTERDOWN, TRYAGAIN, LOADING and MASTERDOWN until the deadline
+// or until it knows no failover can end them: timeout, cluster_down.)
+bool node_could_not_answer(const boost::system::error_code& ec) {
+    if (ec.category() != category()) return false;
+    switch (static_cast<errc>(ec.value())) {
+        case errc::connect_failed:
+        case errc::timeout:
+        case errc::closed:
+        case errc::backing_off:
+        case errc::queue_full:
+        case errc::no_node:
+        case errc::redirect_loop:
+        case errc::cluster_down: return true;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+awaitable<result<Client::Read>> Client::read_near(std::string_view key, Deadline deadline) {
     NearCache& near = *near_;
-    if (auto kept = near.get(key)) co_return std::optional<std::string>{std::move(*kept)};
-    auto fill = near.begin(key);
+    if (auto kept = near.get(key)) co_return Read{std::move(*kept), std::nullopt};
+    auto got = co_await fetch_near(key, deadline);
+    if (got) co_return Read{std::move(*got), std::nullopt};
+    if (node_could_not_answer(got.error()))
+        if (auto old = near.stale(key)) co_return Read{std::move(old->value), old->age};
+    co_return got.error();
+}
+
+// A miss: the fetch already under way for the key, or a tracked read on a
+// link to the key's master (its waiters get what it got).
+awaitable<result<std::optional<std::string>>> Client::fetch_near(std::string_view key, Deadline deadline) {
+    NearCache& near = *near_;
+    auto mine = std::make_shared<NearFlight>();
+    NearCache::Fill fill;
+    if (auto flight = near.join_or_lead(key, mine, fill)) {
+        const result<std::optional<std::string>> late{make_error_code(errc::timeout)};
+        auto got = co_await flight->wait(deadline, late);
+        // The leader's own deadline came first: there is time to read for itself.
+        if (got || got.error() != make_error_code(errc::timeout) || std::chrono::steady_clock::now() >= deadline)
+            co_return got;
+        fill = near.begin(key);
+        mine.reset();
+    }
+    // However this ends (its coroutine destroyed at shutdown too), the flight
+    // lands and its waiters hear.
+    struct Landing {
+        NearCache& near;
+        std::string_view key;
+        const std::shared_ptr<NearFlight>& flight;
+        result<std::optional<std::string>> outcome{make_error_code(errc::closed)};
+        ~Landing() {
+            if (!flight) return;
+            near.land(key, flight);
+            flight->finish(outcome);
+        }
+    } landing{near, key, mine};
     std::vector<Command> cmds;
     tracked_read(cmds, key);
     auto replies = co_await run(std::move(cmds), deadline);
     if (!replies) {
         near.abandon(fill);
         // The server refused tracking on this very read: read plainly.
-        if (!near_cache()) co_return co_await get_plain(key, deadline);
-        co_return replies.error();
+        if (!near_cache()) landing.outcome = co_await get_plain(key, deadline);
+        else landing.outcome = replies.error();
+    } else {
+        landing.outcome = settle(near, fill, (*replies)[0], (*replies)[1]);
     }
-    co_return settle(near, fill, (*replies)[0], (*replies)[1]);
+    co_return landing.outcome;
 }
 
 // The keys the near cache holds from it, the others read as get_near reads

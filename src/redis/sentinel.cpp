@@ -248,7 +248,7 @@ void install(Sentinel::Impl* impl, const NodeAddress& master, std::vector<NodeAd
     impl->healthy.store(true);
     impl->set_error({});
     // A new master: what the near cache read from the old one is dropped.
-    if (before && before->master != master && impl->tracking && impl->tracking->on_reset) impl->tracking->on_reset();
+    if (before && before->master != master && impl->tracking && impl->tracking->on_moved) impl->tracking->on_moved();
 }
 
 // One resolution: true when a master was found and confirmed by ROLE.

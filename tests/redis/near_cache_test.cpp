@@ -14,7 +14,12 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <algorithm>
 #include <csignal>
+#include <future>
 #include <thread>
 
 namespace yooni::redis {
@@ -86,6 +91,63 @@ TEST(NearCache, TheByteBudgetEvictsTheLeastRecentlyUsed) {
     EXPECT_FALSE(near.complete(big, std::string(8 * 1024, 'y'), Clock::now() + 1h));
 }
 
+TEST(NearCache, ALostLinkKeepsOrphansOnlyForStaleIfError) {
+    auto o = options();
+    o.stale_if_error = 5000ms;
+    NearCache near{o};
+    auto fill = near.begin("k");
+    ASSERT_TRUE(near.complete(fill, "v", Clock::now() + 1h));
+    auto pending = near.begin("p");
+    near.orphan_all();
+    EXPECT_FALSE(near.complete(pending, "late", Clock::now() + 1h)) << "a reply under way is not tracked any more";
+    EXPECT_EQ(near.get("k"), std::nullopt) << "an orphan is never a hit";
+    auto old = near.stale("k");
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->value, "v");
+    EXPECT_LT(old->age, 5000ms);
+    EXPECT_EQ(near.stale("k", Clock::now() + 6s), std::nullopt) << "older than the bound";
+    EXPECT_EQ(near.stale("p"), std::nullopt);
+    const auto s = near.stats();
+    EXPECT_EQ(s.orphanings, 1u);
+    EXPECT_EQ(s.stale_answers, 1u);
+    EXPECT_EQ(s.flushes, 0u);
+    near.invalidate("k");
+    EXPECT_EQ(near.stale("k"), std::nullopt) << "an invalidation drops an orphan too";
+
+    auto again = near.begin("j");
+    ASSERT_TRUE(near.complete(again, "w", Clock::now() + 1h));
+    near.orphan_all();
+    EXPECT_TRUE(near.stale("j"));
+    near.drop_orphans();  // a link opened: the node answers again
+    EXPECT_EQ(near.stale("j"), std::nullopt);
+    EXPECT_EQ(near.stats().entries, 0u);
+    EXPECT_EQ(near.stats().bytes, 0u);
+}
+
+TEST(NearCache, WithoutStaleIfErrorALostLinkFlushes) {
+    NearCache near{options()};
+    auto fill = near.begin("k");
+    ASSERT_TRUE(near.complete(fill, "v", Clock::now() + 1h));
+    near.orphan_all();
+    EXPECT_EQ(near.stale("k"), std::nullopt);
+    EXPECT_EQ(near.stats().entries, 0u);
+    EXPECT_EQ(near.stats().flushes, 1u);
+}
+
+TEST(NearCache, AFreshFillReplacesAnOrphan) {
+    auto o = options();
+    o.stale_if_error = 5000ms;
+    NearCache near{o};
+    auto first = near.begin("k");
+    ASSERT_TRUE(near.complete(first, "old", Clock::now() + 1h));
+    near.orphan_all();
+    auto second = near.begin("k");
+    ASSERT_TRUE(near.complete(second, "new", Clock::now() + 1h));
+    EXPECT_EQ(near.get("k"), std::optional<std::string>{"new"});
+    EXPECT_EQ(near.stale("k"), std::nullopt) << "not an orphan any more";
+    EXPECT_EQ(near.stats().entries, 1u);
+}
+
 // ---- with a real server -------------------------------------------------------
 
 Deadline in(std::chrono::milliseconds d) { return Clock::now() + d; }
@@ -118,16 +180,140 @@ struct Live : ::testing::Test {
     Standalone client{local(server.port())};
     asio::io_context ioc;
     void SetUp() override {
-        client.use_near_cache(options());
+        client.use_near_cache(near_options());
         client.start();
     }
     void TearDown() override { client.stop(); }
+    virtual NearCacheOptions near_options() { return options(); }
     std::optional<std::string> get(const std::string& key) {
         auto r = test::run_on(ioc, client.get(key, in(5s)));
         EXPECT_TRUE(r) << r.error().message();
         return r ? *r : std::nullopt;
     }
+    // Runs the io_context a little: the worker reads pushes, notices links end.
+    void pump() {
+        ioc.restart();
+        ioc.run_for(5ms);
+    }
+    // Runs the io_context until every future is ready.
+    template <class T>
+    void finish(std::vector<std::future<T>>& futures) {
+        EXPECT_TRUE(eventually([&] {
+            pump();
+            return std::all_of(futures.begin(), futures.end(), [](auto& f) {
+                return f.wait_for(0s) == std::future_status::ready;
+            });
+        }));
+    }
 };
+
+// A long link check, for tests that hold the server stopped for a moment
+// while the test's own io_context (the worker) is not always running.
+struct LiveSlowCheck : Live {
+    NearCacheOptions near_options() override {
+        auto o = options();
+        o.link_check = 60s;
+        return o;
+    }
+};
+
+// Twenty misses of one key at once: one GET reaches Redis, and all twenty
+// get its value.
+TEST_F(Live, MissesOfOneKeyAtOnceAreOneRead) {
+    ASSERT_EQ(server.cli({"SET", "c:1", "v"}).out, "OK\n");
+    EXPECT_EQ(get("warm"), std::nullopt);  // the tracked link is open
+    const int gets = gets_on(server);
+    const std::string key = "c:1";
+    std::vector<std::future<result<std::optional<std::string>>>> reads;
+    for (int i = 0; i < 20; ++i) reads.push_back(asio::co_spawn(ioc, client.get(key, in(5s)), asio::use_future));
+    finish(reads);
+    for (auto& r : reads) {
+        auto got = r.get();
+        ASSERT_TRUE(got) << got.error().message();
+        EXPECT_EQ(*got, std::optional<std::string>{"v"});
+    }
+    EXPECT_EQ(gets_on(server), gets + 1);
+    EXPECT_EQ(client.near_cache()->stats().coalesced, 19u);
+}
+
+// A write through the client while a read of the same key is on the wire
+// (the server stopped, so the read's reply comes after the write began):
+// the reply, which may be the value before the write, is not kept; the next
+// read is the write's value.
+TEST_F(LiveSlowCheck, AWriteWhileAReadIsInFlightKeepsTheReadsValueOut) {
+    ASSERT_EQ(server.cli({"SET", "x:1", "old"}).out, "OK\n");
+    EXPECT_EQ(get("warm"), std::nullopt);  // the tracked link is open
+    ::kill(server.pid(), SIGSTOP);
+    struct Resume {
+        pid_t pid;
+        ~Resume() { ::kill(pid, SIGCONT); }
+    } resume{server.pid()};
+    const std::string key = "x:1";
+    std::vector<std::future<result<std::optional<std::string>>>> read;
+    read.push_back(asio::co_spawn(ioc, client.get(key, in(30s)), asio::use_future));
+    for (int i = 0; i < 4; ++i) pump();  // the GET goes out
+    const KeyValue item{"x:1", "new", 0s};
+    std::vector<std::future<result<void>>> write;
+    write.push_back(asio::co_spawn(ioc, client.set(item, {}, in(30s)), asio::use_future));
+    for (int i = 0; i < 4; ++i) pump();
+    ::kill(server.pid(), SIGCONT);
+    finish(read);
+    finish(write);
+    auto old = read[0].get();
+    ASSERT_TRUE(old) << old.error().message();
+    // Which link Redis serves first after SIGCONT is its own affair.
+    EXPECT_TRUE(*old == std::optional<std::string>{"old"} || *old == std::optional<std::string>{"new"});
+    ASSERT_TRUE(write[0].get());
+    EXPECT_EQ(client.near_cache()->stats().voided_fills, 1u);
+    EXPECT_EQ(get("x:1"), std::optional<std::string>{"new"});
+}
+
+// Stale-if-error: the server gone, a key read before is answered from its
+// copy, with its age, and counted; a key never read fails; once the server
+// answers again, what it answers wins (here: the key is gone, since the
+// restarted server kept no data).
+TEST(NearCacheLive, StaleIfErrorAnswersWhileTheServerIsGoneAndNeverOnceItAnswers) {
+    test::RedisServer server;
+    ASSERT_EQ(server.cli({"SET", "s:1", "v1"}).out, "OK\n");
+    auto o = options();
+    o.stale_if_error = 60s;
+    Standalone client{local(server.port())};
+    client.use_near_cache(o);
+    client.start();
+    asio::io_context ioc;
+    auto read = [&](const std::string& key) { return test::run_on(ioc, client.read(key, in(2s))); };
+    auto fresh = read("s:1");
+    ASSERT_TRUE(fresh) << fresh.error().message();
+    EXPECT_EQ(fresh->value, std::optional<std::string>{"v1"});
+    EXPECT_FALSE(fresh->stale_age);
+
+    server.stop();
+    EXPECT_TRUE(eventually([&] {
+        ioc.restart();
+        ioc.run_for(5ms);
+        return client.near_cache()->stats().orphanings > 0;
+    }));
+    auto stale = read("s:1");
+    ASSERT_TRUE(stale) << stale.error().message();
+    EXPECT_EQ(stale->value, std::optional<std::string>{"v1"});
+    ASSERT_TRUE(stale->stale_age);
+    EXPECT_LT(*stale->stale_age, 60s);
+    EXPECT_EQ(client.near_cache()->stats().stale_answers, 1u);
+    EXPECT_FALSE(read("never-read")) << "no copy: the error";
+
+    server.start();
+    EXPECT_TRUE(eventually([&] {
+        auto now = read("s:1");
+        return now && !now->stale_age;
+    }));
+    for (int i = 0; i < 5; ++i) {
+        auto now = read("s:1");
+        ASSERT_TRUE(now) << now.error().message();
+        EXPECT_FALSE(now->stale_age);
+        EXPECT_EQ(now->value, std::nullopt);
+    }
+    client.stop();
+}
 
 TEST_F(Live, ASecondReadIsAnsweredInTheProcess) {
     ASSERT_EQ(server.cli({"SET", "p:1", "one"}).out, "OK\n");

@@ -79,6 +79,14 @@ struct Precondition {
     bool holds(std::optional<std::string_view> current) const;
 };
 
+// A read's answer: the stored bytes (nullopt: a miss) and, when a near cache
+// answered with a copy it kept while the key's Redis node could not answer
+// (stale-if-error), that copy's age.
+struct Read {
+    std::optional<std::string> value;
+    std::optional<std::chrono::milliseconds> stale_age;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -89,6 +97,9 @@ public:
     virtual bool ready() const = 0;
 
     virtual awaitable<result<std::optional<std::string>>> get(std::string key, Deadline deadline) = 0;
+    // get(), saying whether the answer is a stale copy (only a backend with a
+    // near cache and stale-if-error on gives one).
+    virtual awaitable<result<Read>> read(std::string key, Deadline deadline);
     virtual awaitable<result<void>> set(Entry entry, Deadline deadline) = 0;
     virtual awaitable<result<bool>> del(std::string key, Deadline deadline) = 0;
     // Answers in the order of `keys`.

@@ -49,8 +49,9 @@ public:
     // The value as the backend stores it (counted as a get, hit or miss), for
     // callers that can use the stored form: its entity tag, its gzip member
     // (codec().gzip_member) passed on without inflating. decode_stored() gives
-    // the value itself, with get()'s errors and counts.
-    awaitable<result<std::optional<std::string>>> get_stored(std::string key, Deadline deadline);
+    // the value itself, with get()'s errors and counts. Read::stale_age says
+    // when it is a stale copy (stale-if-error).
+    awaitable<result<Read>> read_stored(std::string key, Deadline deadline);
     result<std::string> decode_stored(std::string_view stored);
     // ttl: nullopt = the default TTL; zero = no expiry. A value larger than
     // the codec's max_decoded_bytes is refused (errc::too_large): no read

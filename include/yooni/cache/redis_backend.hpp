@@ -27,6 +27,7 @@ public:
     std::string_view kind() const override { return client_->kind(); }
     bool ready() const override { return client_->ready(); }
     awaitable<result<std::optional<std::string>>> get(std::string key, Deadline deadline) override;
+    awaitable<result<Read>> read(std::string key, Deadline deadline) override;
     awaitable<result<void>> set(Entry entry, Deadline deadline) override;
     awaitable<result<bool>> del(std::string key, Deadline deadline) override;
     awaitable<result<std::vector<std::optional<std::string>>>> mget(std::vector<std::string> keys,

@@ -82,6 +82,7 @@ struct RedisSettings {
     std::chrono::milliseconds wait_timeout{1000};      // REDIS_WAIT_TIMEOUT_MS, 1..60000
     std::size_t near_cache_max_bytes = 0;              // NEAR_CACHE_MAX_BYTES, 0 = no near cache
     std::chrono::milliseconds near_cache_ttl{60000};   // NEAR_CACHE_TTL_MS
+    std::chrono::milliseconds near_cache_stale_if_error{0};  // NEAR_CACHE_STALE_IF_ERROR_MS
     // Whether any Redis backend is configured (cluster, Sentinel, REDIS_URL or REDIS_HOST set explicitly).
     bool configured = false;
 };

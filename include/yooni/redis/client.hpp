@@ -67,6 +67,15 @@ public:
 
     // GET: the value, or nullopt when the key does not exist.
     awaitable<result<std::optional<std::string>>> get(std::string_view key, Deadline deadline);
+    // get(), saying whether the answer is a stale copy: with the near cache's
+    // stale-if-error on, a read whose node cannot answer (link lost, no node,
+    // CLUSTERDOWN, the deadline) is answered from an orphaned copy younger
+    // than NearCacheOptions::stale_if_error, with its age.
+    struct Read {
+        std::optional<std::string> value;
+        std::optional<std::chrono::milliseconds> stale_age;  // set: a stale copy this old
+    };
+    awaitable<result<Read>> read(std::string_view key, Deadline deadline);
     // SET with its expiry, then WAIT when asked.
     awaitable<result<void>> set(const KeyValue& item, WaitFor wait, Deadline deadline);
     // One MGET per hash slot, the groups in parallel; values in the keys' order.
@@ -139,7 +148,8 @@ protected:
     };
 
 private:
-    awaitable<result<std::optional<std::string>>> get_near(std::string_view key, Deadline deadline);
+    awaitable<result<Read>> read_near(std::string_view key, Deadline deadline);
+    awaitable<result<std::optional<std::string>>> fetch_near(std::string_view key, Deadline deadline);
     awaitable<result<std::optional<std::string>>> get_plain(std::string_view key, Deadline deadline);
     awaitable<result<std::vector<std::optional<std::string>>>> mget_near(const std::vector<std::string>& keys,
                                                                          Deadline deadline);

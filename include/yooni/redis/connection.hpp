@@ -112,6 +112,11 @@ struct ConnectionOptions {
         std::function<void(const resp::Reply&)> on_push;
         std::function<void()> on_reset;
         std::function<void(std::string_view why)> on_refused;
+        // A link's tracking turned on (set-up done).
+        std::function<void()> on_open;
+        // The client's masters changed (a new slot map, a failover): called by
+        // the cluster and Sentinel clients, not by a link.
+        std::function<void()> on_moved;
         // An open tracking link sends PING this often and is reset when the
         // answer does not come within the same time: a node that hangs with
         // its kernel still answering TCP (SIGSTOP, a stuck process) keeps its
