@@ -174,6 +174,16 @@ void NearCache::drop_orphans() {
     }
 }
 
+bool NearCache::has_stale(std::string_view key, Clock::time_point now) {
+    if (options_.stale_if_error.count() <= 0) return false;
+    Shard& s = shard_for(key);
+    std::lock_guard lock{s.mutex};
+    if (s.orphans == 0) return false;
+    auto it = s.entries.find(key);
+    return it != s.entries.end() && it->second.orphan && now < it->second.expires &&
+           now - it->second.filled <= options_.stale_if_error;
+}
+
 std::optional<NearCache::Stale> NearCache::stale(std::string_view key, Clock::time_point now) {
     if (options_.stale_if_error.count() <= 0) return std::nullopt;
     Shard& s = shard_for(key);

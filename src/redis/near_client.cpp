@@ -140,7 +140,11 @@ bool node_could_not_answer(const boost::system::error_code& ec) {
 awaitable<result<Client::Read>> Client::read_near(std::string_view key, Deadline deadline) {
     NearCache& near = *near_;
     if (auto kept = near.get(key)) co_return Read{std::move(*kept), std::nullopt};
-    auto got = co_await fetch_near(key, deadline);
+    // With a stale copy to fall back on, the node gets as long to answer as a
+    // tracking link gets to answer its PING: the cluster client would
+    // otherwise retry a dead master until the caller's deadline.
+    const auto leash = near.has_stale(key) ? std::min(deadline, NearCache::Clock::now() + near.options().link_check) : deadline;
+    auto got = co_await fetch_near(key, leash);
     if (got) co_return Read{std::move(*got), std::nullopt};
     if (node_could_not_answer(got.error()))
         if (auto old = near.stale(key)) co_return Read{std::move(old->value), old->age};

@@ -1,8 +1,8 @@
 // The near cache in the service (NEAR_CACHE_MAX_BYTES), over HTTP, on a
 // standalone Redis and a Redis Cluster: a hot key's second GET is answered
 // without asking Redis, a PUT through the service is read back at once, a
-// write by another program is seen once Redis's invalidation arrives, and a
-// slot moved to another master is not answered from the old copy.
+// write by another program is seen once Redis's invalidation arrives; and
+// stale-if-error through a master's failover.
 #include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
 #include "support/service.hpp"
@@ -124,6 +124,58 @@ INSTANTIATE_TEST_SUITE_P(Backends, NearCacheService, ::testing::Values(Kind::sta
                              return info.param == Kind::standalone ? std::string{"standalone"}
                                                                    : std::string{"cluster"};
                          });
+
+// Stale-if-error through a failover (3 masters, 3 replicas): while the
+// killed master's slots have no master, a hot key read before the kill is
+// answered from its copy with Cache-Status and Age, and counted; a key never
+// read waits or fails as before; once the replica is promoted, its answers win and no
+// answer is marked stale again.
+TEST(NearCacheFailover, AKeyReadBeforeTheKillIsAnsweredStaleUntilTheReplicaIsPromoted) {
+    RedisCluster cluster{ClusterOptions{.masters = 3, .replicas = 1}};
+    Service svc{ServiceOptions{.env = {"NEAR_CACHE_MAX_BYTES=1048576", "NEAR_CACHE_STALE_IF_ERROR_MS=120000",
+                                        "REDIS_WAIT_REPLICAS=1", "REDIS_CLUSTER_ENABLED=true",
+                                        "REDIS_CLUSTER_NODES=127.0.0.1:" + std::to_string(cluster.any_port())}}};
+    ASSERT_TRUE(eventually([&] { return svc.get("/readyz").status == 200; })) << svc.log();
+    const std::string doc = R"({"sku":"A-1","stock":7})";
+    ASSERT_EQ(svc.put("/api/v1/cache/hot:f", doc).status, 200);  // on the replica too (WAIT 1)
+    const auto fresh = svc.get("/api/v1/cache/hot:f", kReaderToken);
+    ASSERT_EQ(fresh.status, 200);
+    EXPECT_EQ(fresh.header("cache-status"), "");
+    // A key of the same master, never read through the service.
+    const int slot = cluster.key_slot("hot:f");
+    const auto master = cluster.port_for_slot(slot);
+    std::string unread;
+    for (int i = 0; unread.empty(); ++i)
+        if (cluster.port_for_slot(cluster.key_slot("cold:" + std::to_string(i))) == master)
+            unread = "cold:" + std::to_string(i);
+    ASSERT_EQ(svc.put("/api/v1/cache/" + unread, doc).status, 200);
+
+    cluster.kill_node(master);
+    HttpResponse stale;
+    ASSERT_TRUE(eventually([&] {
+        stale = svc.get("/api/v1/cache/hot:f", kReaderToken);
+        return !stale.header("cache-status").empty();
+    })) << svc.log();
+    EXPECT_EQ(stale.status, 200);
+    EXPECT_EQ(stale.body, doc);
+    EXPECT_NE(stale.header("cache-status").find("stale-if-error"), std::string::npos) << stale.header("cache-status");
+    EXPECT_FALSE(stale.header("age").empty());
+    // No copy of it: it waits for the promotion (or fails), never stale.
+    EXPECT_EQ(svc.get("/api/v1/cache/" + unread, kReaderToken).header("cache-status"), "");
+    EXPECT_NE(svc.get("/metrics").body.find("yooni_cache_near_cache_stale_answers_total"), std::string::npos);
+
+    cluster.wait_for_failover_of(master);
+    ASSERT_TRUE(eventually([&] {
+        const auto now = svc.get("/api/v1/cache/hot:f", kReaderToken);
+        return now.status == 200 && now.header("cache-status").empty();
+    })) << svc.log();
+    for (int i = 0; i < 20; ++i) {
+        const auto now = svc.get("/api/v1/cache/hot:f", kReaderToken);
+        ASSERT_EQ(now.status, 200);
+        EXPECT_EQ(now.body, doc);
+        EXPECT_EQ(now.header("cache-status"), "") << "the promoted replica answers: never stale again";
+    }
+}
 
 }  // namespace
 }  // namespace yooni::test

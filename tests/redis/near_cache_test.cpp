@@ -3,12 +3,17 @@
 // with one against a real redis-server: a second read stays in the process,
 // a write by another program is invalidated by Redis's push, a write through
 // the client is read back at once, FLUSHALL, a killed link and a hung server
-// flush it, and
-// a server that refuses CLIENT TRACKING leaves it off with reads still answered.
+// flush it, misses of one key coalesce, a write crossing a read keeps the
+// read's value out, stale-if-error answers while the server is gone and
+// never once it answers, and a server that refuses CLIENT TRACKING leaves it
+// off with reads still answered; on a cluster, a moved slot and a failover
+// drop what the old owner served.
 #include <yooni/redis/near_cache.hpp>
+#include <yooni/redis/cluster.hpp>
 #include <yooni/redis/standalone.hpp>
 
 #include "support/asio_run.hpp"
+#include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -436,6 +441,76 @@ TEST(NearCacheLive, AServerThatRefusesTrackingLeavesItOffAndReadsStillAnswer) {
     EXPECT_EQ(client.near_cache(), nullptr);
     EXPECT_NE(client.near_cache_refusal().find("NOPERM"), std::string::npos) << client.near_cache_refusal();
     client.stop();
+}
+
+// ---- with a real cluster (3 masters, 3 replicas) ---------------------------------
+
+struct LiveCluster : ::testing::Test {
+    test::RedisCluster cluster{test::ClusterOptions{.masters = 3, .replicas = 1}};
+    std::unique_ptr<Cluster> client;
+    asio::io_context ioc;
+    void SetUp() override {
+        ClusterOptions o;
+        o.seeds.push_back(NodeAddress{"127.0.0.1", cluster.any_port()});
+        o.refresh_interval = 60s;  // moves are learnt from redirections and refresh_now() only
+        client = std::make_unique<Cluster>(o);
+        client->use_near_cache(options());
+        client->start();
+        ASSERT_TRUE(client->refresh_now(5s));
+    }
+    void TearDown() override { client->stop(); }
+    std::optional<std::string> get(const std::string& key) {
+        auto r = test::run_on(ioc, client->get(key, in(10s)));
+        EXPECT_TRUE(r) << r.error().message();
+        return r ? *r : std::nullopt;
+    }
+    std::uint16_t another_master(std::uint16_t than) {
+        for (auto p : cluster.master_ports())
+            if (p != than) return p;
+        return 0;
+    }
+};
+
+// A slot moved to another master (keys migrated, the slot reassigned): what
+// the old owner served is not answered any more, though the new owner never
+// saw this client's reads (its writes are not pushed to it).
+TEST_F(LiveCluster, ASlotMovedToAnotherMasterIsNotAnsweredFromTheOldOwnersCopy) {
+    const std::string key = "moved:1";
+    const int slot = cluster.key_slot(key);
+    const auto owner = cluster.port_for_slot(slot);
+    ASSERT_EQ(cluster.cli(owner, {"SET", key, "before"}), "OK");
+    EXPECT_EQ(get(key), std::optional<std::string>{"before"});
+    EXPECT_EQ(get(key), std::optional<std::string>{"before"});
+    ASSERT_GE(client->near_cache()->stats().hits, 1u);
+    const auto flushes = client->near_cache()->stats().flushes;
+    const auto to = another_master(owner);
+    cluster.migrate_slot(slot, to);
+    ASSERT_EQ(cluster.cli(to, {"SET", key, "after"}), "OK");
+    // The old owner's MIGRATE deleted the key there, which Redis pushes as an
+    // invalidation; the new slot map flushes the rest.
+    EXPECT_TRUE(eventually([&] { return get(key) == std::optional<std::string>{"after"}; }));
+    ASSERT_TRUE(client->refresh_now(5s));
+    EXPECT_GT(client->near_cache()->stats().flushes, flushes);
+    EXPECT_EQ(get(key), std::optional<std::string>{"after"});
+}
+
+// A failover (CLUSTER FAILOVER on the replica): the demoted master's copy is
+// dropped once the new master is known, and the new master's value is read.
+TEST_F(LiveCluster, AFailoverFlushesWhatTheOldMasterServed) {
+    const std::string key = "failover:1";
+    const auto owner = cluster.port_for_slot(cluster.key_slot(key));
+    ASSERT_EQ(cluster.cli(owner, {"SET", key, "before"}), "OK");
+    ASSERT_EQ(cluster.cli(owner, {"WAIT", "1", "5000"}), "1");
+    EXPECT_EQ(get(key), std::optional<std::string>{"before"});
+    const auto flushes = client->near_cache()->stats().flushes;
+    const auto replicas = cluster.replicas_of(owner);
+    ASSERT_FALSE(replicas.empty());
+    cluster.failover(replicas.front());
+    ASSERT_TRUE(client->refresh_now(5s));
+    EXPECT_GT(client->near_cache()->stats().flushes, flushes);
+    EXPECT_EQ(client->near_cache()->stats().entries, 0u);
+    ASSERT_EQ(cluster.cli(replicas.front(), {"SET", key, "after"}), "OK");
+    EXPECT_TRUE(eventually([&] { return get(key) == std::optional<std::string>{"after"}; }));
 }
 
 }  // namespace

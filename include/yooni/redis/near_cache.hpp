@@ -120,6 +120,8 @@ public:
     // An orphan of `key` younger than stale_if_error and its own expiry, for
     // a read whose node could not answer (counted as a stale answer).
     std::optional<Stale> stale(std::string_view key, Clock::time_point now = Clock::now());
+    // Whether stale() could answer `key` now (not counted).
+    bool has_stale(std::string_view key, Clock::time_point now = Clock::now());
 
     NearCacheStats stats() const;
     const NearCacheOptions& options() const { return options_; }
