@@ -235,6 +235,8 @@ std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
           near->stale_answers);
         w.header("yooni_cache_near_cache_bytes", "gauge", "Bytes the near cache holds (keys, values, bookkeeping).");
         w.sample("yooni_cache_near_cache_bytes", "", static_cast<double>(near->bytes));
+        w.header("yooni_cache_near_cache_max_bytes", "gauge", "The near cache's byte bound (NEAR_CACHE_MAX_BYTES).");
+        w.sample("yooni_cache_near_cache_max_bytes", "", static_cast<double>(near->max_bytes));
         w.header("yooni_cache_near_cache_entries", "gauge", "Entries the near cache holds.");
         w.sample("yooni_cache_near_cache_entries", "", static_cast<double>(near->entries));
     }

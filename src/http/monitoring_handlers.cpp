@@ -91,9 +91,30 @@ Response conditional_state(Context& ctx, boost::json::object doc, void (*stamp)(
 
 void stamp_time(Context&, boost::json::object& o) { o["timestamp"] = iso_timestamp(std::chrono::system_clock::now()); }
 
+// The near cache's counters (NEAR_CACHE_MAX_BYTES), for the stats API and
+// the detailed health.
+boost::json::object near_cache_json(const redis::NearCacheStats& near) {
+    boost::json::object n;
+    n["hits"] = near.hits;
+    n["misses"] = near.misses;
+    n["fills"] = near.fills;
+    n["voided_fills"] = near.voided_fills;
+    n["invalidations"] = near.invalidations;
+    n["flushes"] = near.flushes;
+    n["evictions"] = near.evictions;
+    n["coalesced"] = near.coalesced;
+    n["orphanings"] = near.orphanings;
+    n["stale_answers"] = near.stale_answers;
+    n["entries"] = near.entries;
+    n["bytes"] = near.bytes;
+    n["max_bytes"] = near.max_bytes;
+    return n;
+}
+
 Response monitoring_stats(Context& ctx) {
     auto o = stats_json(ctx.cache.stats());
     o["backend"] = ctx.cache.backend().kind();
+    if (const auto near = ctx.cache.backend().near_cache()) o["near_cache"] = near_cache_json(*near);
     return conditional_state(ctx, std::move(o), &stamp_time);
 }
 
@@ -125,22 +146,7 @@ Response monitoring_health(Context& ctx) {
     cache["connected"] = connected;
     cache["backend"] = backend.kind();
     cache["details"] = status_json(backend.status());
-    if (const auto near = backend.near_cache()) {
-        boost::json::object n;
-        n["hits"] = near->hits;
-        n["misses"] = near->misses;
-        n["fills"] = near->fills;
-        n["voided_fills"] = near->voided_fills;
-        n["invalidations"] = near->invalidations;
-        n["flushes"] = near->flushes;
-        n["evictions"] = near->evictions;
-        n["coalesced"] = near->coalesced;
-        n["orphanings"] = near->orphanings;
-        n["stale_answers"] = near->stale_answers;
-        n["entries"] = near->entries;
-        n["bytes"] = near->bytes;
-        cache["near_cache"] = std::move(n);
-    }
+    if (const auto near = backend.near_cache()) cache["near_cache"] = near_cache_json(*near);
     cache["stats"] = stats_json(ctx.cache.stats());
     boost::json::object o;
     o["status"] = connected && !ctx.draining ? "healthy" : "degraded";

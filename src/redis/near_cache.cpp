@@ -206,6 +206,7 @@ NearCacheStats NearCache::stats() const {
     out.invalidations = invalidations_.load(r);
     out.flushes = flushes_.load(r);
     out.evictions = evictions_.load(r);
+    out.max_bytes = options_.max_bytes;
     out.coalesced = coalesced_.load(r);
     out.orphanings = orphanings_.load(r);
     out.stale_answers = stale_answers_.load(r);

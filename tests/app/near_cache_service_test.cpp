@@ -80,6 +80,9 @@ TEST_P(NearCacheService, AHotKeyIsReadFromRedisOnce) {
     EXPECT_NE(metrics.find("yooni_cache_near_cache_hits_total"), std::string::npos);
     const auto health = svc_->get("/api/v1/monitoring/health/detailed").body;
     EXPECT_NE(health.find("\"near_cache\":{\"hits\":"), std::string::npos) << health;
+    const auto stats = svc_->get("/api/v1/monitoring/cache/stats", kReaderToken).body;
+    EXPECT_NE(stats.find("\"near_cache\":{\"hits\":"), std::string::npos) << stats;
+    EXPECT_NE(stats.find("\"max_bytes\":1048576"), std::string::npos) << stats;
 }
 
 TEST_P(NearCacheService, ABatchOfHotKeysIsReadFromRedisOnce) {

@@ -200,6 +200,7 @@ async function main() {
       REDIS_CLUSTER_ENABLED: 'true',
       REDIS_CLUSTER_NODES: `127.0.0.1:${base}`,
       REDIS_CLUSTER_REFRESH_INTERVAL_MS: '1000',
+      NEAR_CACHE_MAX_BYTES: '1048576',
     }),
   });
   fs.closeSync(logFd);
@@ -332,6 +333,10 @@ async function main() {
   await waitFor('operations per second above 0 after the requests', async () =>
     Number((await text('#card-ops-sub')).replace(/[^0-9]/g, '')) >= 70);
   await waitFor('compression savings shown', async () => !/^(–|0 B)$/.test(await text('#card-saved')));
+  // The second read of each product came from the near cache.
+  await waitFor('the near cache card shows its hits and bytes', async () =>
+    (await page.locator('#card-near').isVisible()) && (await text('#card-near-rate')) !== '0.00%' &&
+    /of 1\.00 MiB/.test(await text('#card-near-sub')));
   // No traffic now: the next stats poll sends the last tag back and gets 304;
   // the page keeps showing what it had.
   const seen304 = notModified.stats;

@@ -70,6 +70,7 @@ struct NearCacheStats {
     std::uint64_t orphanings = 0;     // links lost with stale-if-error on: entries kept as orphans
     std::uint64_t stale_answers = 0;  // reads answered from an orphan while the node could not answer
     std::size_t entries = 0, bytes = 0;
+    std::size_t max_bytes = 0;  // the bound (NEAR_CACHE_MAX_BYTES)
 };
 
 // A miss being fetched, that later misses of the key wait for (defined where

@@ -291,10 +291,28 @@
       ? c.space_saved_percentage + ' of ' + formatCount(c.compressed_count) + ' compressed values'
       : formatCount(c.compressed_count) + ' compressed values');
 
+    renderNearCache(s.near_cache);
+
     drawChart($('chart-hit-rate'), state.series.hitRate, { max: 100, format: (v) => v.toFixed(0) + '%' });
     drawChart($('chart-ops'), state.series.ops, { format: formatRate });
     drawChart($('chart-errors'), state.series.errors, { format: formatRate, colour: '#c62828' });
     drawChart($('chart-saved'), state.series.saved, { format: formatBytes, colour: '#59a14f' });
+  }
+
+  // The near cache (NEAR_CACHE_MAX_BYTES): its share of reads, what it holds
+  // against its bound, and the stale copies it answered (stale-if-error).
+  function renderNearCache(n) {
+    const card = $('card-near');
+    if (!card) return;
+    card.hidden = !n || typeof n !== 'object';
+    if (card.hidden) return;
+    const hits = num(n.hits) || 0;
+    const misses = num(n.misses) || 0;
+    const stale = num(n.stale_answers) || 0;
+    setText('card-near-rate', hits + misses ? ((100 * hits) / (hits + misses)).toFixed(2) + '%' : '0.00%');
+    setText('card-near-sub', formatBytes(num(n.bytes) || 0) + ' of ' + formatBytes(num(n.max_bytes) || 0)
+      + ', ' + formatCount(num(n.invalidations) || 0) + ' invalidations'
+      + (stale ? ', ' + formatCount(stale) + ' stale answers' : ''), stale ? 'warn' : '');
   }
 
   // A line chart of {t, v} points over the last WINDOW_MS; null values break the line.
