@@ -36,8 +36,7 @@ awaitable<std::shared_ptr<const SlotMap>> usable_map(Cluster::Impl* impl, Deadli
 
 }  // namespace
 
-awaitable<result<std::size_t>> Cluster::delete_matching(std::string pattern, Deadline deadline) {
-    const NearFlushOnExit flush_after{*this};
+awaitable<result<std::size_t>> Cluster::unlink_matching(std::string pattern, Deadline deadline) {
     Impl* impl = impl_.get();
     auto map = co_await usable_map(impl, deadline);
     if (!map) co_return make_error_code(errc::no_node);

@@ -79,10 +79,7 @@ struct Cluster::Impl {
     // The calling worker's link to `node` (no lock, no copy once it exists).
     std::shared_ptr<Connection> link(const boost::asio::any_io_executor& ex, const NodeAddress& node, bool readonly,
                                      bool waits = false, bool tracked = false) {
-        const auto lane = readonly  ? detail::Lane::replica_reads
-                          : waits   ? detail::Lane::waited_writes
-                          : tracked ? detail::Lane::tracked_reads
-                                    : detail::Lane::main;
+        const auto lane = readonly ? detail::Lane::replica_reads : detail::lane_of(waits, tracked);
         return pool.get(ex, node.host, node.port, lane, [&] { return options_for(node, readonly); });
     }
     // The control thread's link to `node` (refreshes, health).

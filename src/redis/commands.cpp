@@ -135,6 +135,18 @@ awaitable<result<bool>> Client::unlink_if(std::string_view key, const Condition&
     co_return *n > 0;
 }
 
+awaitable<result<std::size_t>> Client::delete_matching(std::string pattern, Deadline deadline) {
+    // However it ends (an error half way, its coroutine destroyed), what the
+    // near cache holds may have been deleted: dropped.
+    struct FlushOnExit {
+        NearCache* near;
+        ~FlushOnExit() {
+            if (near) near->flush();
+        }
+    } flush_after{near_.get()};
+    co_return co_await unlink_matching(std::move(pattern), deadline);
+}
+
 awaitable<result<std::optional<std::string>>> Client::get(std::string_view key, Deadline deadline) {
     if (!near_cache()) co_return co_await get_plain(key, deadline);
     auto got = co_await read_near(key, deadline);

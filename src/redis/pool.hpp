@@ -37,6 +37,23 @@ namespace yooni::redis::detail {
 //   when the pool was given tracking hooks (set_tracking).
 enum class Lane : std::uint8_t { main, replica_reads, waited_writes, tracked_reads };
 
+// The lane of commands sent together: any of the near cache's reads takes
+// them to tracked_reads (a value it keeps must have been read where Redis
+// tracks it); else any write that WAITs to waited_writes; the rest go on
+// main (replica_reads is the caller's choice).
+inline Lane lane_of(bool waits, bool tracked) {
+    return tracked ? Lane::tracked_reads : waits ? Lane::waited_writes : Lane::main;
+}
+template <class Commands>
+Lane lane_for(const Commands& commands) {
+    bool waits = false, tracked = false;
+    for (const auto& c : commands) {
+        waits = waits || c.replies > 1;
+        tracked = tracked || c.tracked;
+    }
+    return lane_of(waits, tracked);
+}
+
 class ConnectionPool {
 public:
     ConnectionPool() : id_(next_id()) {}

@@ -522,11 +522,8 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
     auto executor = co_await asio::this_coro::executor;
     bool reads = true;
     for (const auto& c : commands) reads = reads && c.read_only;
-    bool waits = false;  // writes followed by WAIT go on their own link (detail::Lane)
-    for (const auto& c : commands) waits = waits || c.replies > 1;
-    bool tracked = !commands.empty();  // the near cache's reads: the master's tracked link
-    for (const auto& c : commands) tracked = tracked && c.tracked;
-    bool use_replica = reads && !tracked && impl_->options.read_from_replicas;
+    const auto lane = detail::lane_for(commands);  // the near cache's reads: the master's tracked link
+    bool use_replica = reads && lane != detail::Lane::tracked_reads && impl_->options.read_from_replicas;
     auto pause = std::chrono::milliseconds{10};
     // Why the master could not be used by the last attempts: what the call
     // answers when its deadline passes while it waits for one (unavailable,
@@ -544,10 +541,7 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
                 replica ? target->replicas[impl_->replica_turn.fetch_add(1, std::memory_order_relaxed) %
                                            target->replicas.size()]
                         : target->master;
-            auto conn = impl_->pool.get(executor, node.host, node.port,
-                                        waits     ? detail::Lane::waited_writes
-                                        : tracked ? detail::Lane::tracked_reads
-                                                  : detail::Lane::main,
+            auto conn = impl_->pool.get(executor, node.host, node.port, lane,
                                         [&] { return impl_->node_options(node); });
             replies = co_await detail::run_on(*conn, commands, deadline);
             if (replies) {
@@ -562,7 +556,7 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
                 const auto ec = replies.error();
                 if (ec == make_error_code(errc::timeout) && unavailable) co_return *unavailable;
                 // A tracked link refused (HELLO 3, CLIENT TRACKING): the near cache is off, the caller reads plainly.
-                if (tracked && ec == make_error_code(errc::auth_failed)) co_return replies;
+                if (lane == detail::Lane::tracked_reads && ec == make_error_code(errc::auth_failed)) co_return replies;
                 const bool sent_maybe = detail::link_lost(ec);
                 if (!replica && (detail::never_sent(ec) || sent_maybe)) impl_->request_lookup(node);
                 again = detail::never_sent(ec) || (sent_maybe && reads);
@@ -580,8 +574,7 @@ awaitable<result<std::vector<OwnedReply>>> Sentinel::run(std::vector<Command> co
     }
 }
 
-awaitable<result<std::size_t>> Sentinel::delete_matching(std::string pattern, Deadline deadline) {
-    const NearFlushOnExit flush_after{*this};
+awaitable<result<std::size_t>> Sentinel::unlink_matching(std::string pattern, Deadline deadline) {
     co_return co_await detail::scan_and_unlink(*this, std::move(pattern), deadline, impl_->options.scan_count,
                                                impl_->options.unlink_batch);
 }

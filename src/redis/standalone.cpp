@@ -123,14 +123,8 @@ std::string Standalone::last_error() const {
 }
 
 awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> commands, Deadline deadline) {
-    bool waits = false;  // writes followed by WAIT go on their own link (detail::Lane)
-    for (const auto& c : commands) waits = waits || c.replies > 1;
-    bool tracked = !commands.empty();  // the near cache's reads (detail::Lane)
-    for (const auto& c : commands) tracked = tracked && c.tracked;
     auto conn = impl_->pool.get(co_await asio::this_coro::executor, impl_->options.connection,
-                                waits     ? detail::Lane::waited_writes
-                                : tracked ? detail::Lane::tracked_reads
-                                          : detail::Lane::main);
+                                detail::lane_for(commands));
     bool idempotent = true;
     for (const auto& c : commands) idempotent = idempotent && c.idempotent;
     for (;;) {
@@ -143,8 +137,7 @@ awaitable<result<std::vector<OwnedReply>>> Standalone::run(std::vector<Command> 
     }
 }
 
-awaitable<result<std::size_t>> Standalone::delete_matching(std::string pattern, Deadline deadline) {
-    const NearFlushOnExit flush_after{*this};
+awaitable<result<std::size_t>> Standalone::unlink_matching(std::string pattern, Deadline deadline) {
     co_return co_await detail::scan_and_unlink(*this, std::move(pattern), deadline, impl_->options.scan_count,
                                                impl_->options.unlink_batch);
 }

@@ -7,6 +7,7 @@
 //   healthy masters fail at once with the cluster's reason (not after the
 //   whole deadline), and `cluster info`/`cluster slots` exit 5 naming it;
 // - masters without a replica are named before anything fails.
+#include "support/eventually.hpp"
 #include "support/process.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/service.hpp"
@@ -27,17 +28,6 @@ using namespace std::chrono_literals;
 std::vector<std::string> cluster_env(RedisCluster& cluster) {
     return {"REDIS_CLUSTER_ENABLED=true", "REDIS_CLUSTER_NODES=127.0.0.1:" + std::to_string(cluster.any_port()),
             "REDIS_CLUSTER_REFRESH_INTERVAL_MS=200", "HTTP_REQUEST_TIMEOUT_MS=5000"};
-}
-
-// Polls `probe` until it returns true; false when `cap` passes first (a cap
-// for a failing test: a passing one ends when the condition holds).
-bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds cap) {
-    const auto until = std::chrono::steady_clock::now() + cap;
-    while (std::chrono::steady_clock::now() < until) {
-        if (probe()) return true;
-        std::this_thread::sleep_for(100ms);  // polling interval of the condition
-    }
-    return probe();
 }
 
 json::object cluster_info(const Service& svc) {

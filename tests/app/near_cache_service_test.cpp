@@ -3,6 +3,7 @@
 // without asking Redis, a PUT through the service is read back at once, a
 // write by another program is seen once Redis's invalidation arrives; and
 // stale-if-error through a master's failover.
+#include "support/eventually.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
 #include "support/service.hpp"
@@ -17,16 +18,6 @@ namespace yooni::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <class F>
-bool eventually(F condition) {
-    const auto until = std::chrono::steady_clock::now() + 60s;  // a cap for a broken test, not a bound
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
 
 // GET and MGET calls a node counted (batch/get without the near cache uses MGET).
 int gets_in(const std::string& commandstats) {

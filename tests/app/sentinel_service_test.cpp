@@ -3,6 +3,7 @@
 // it is gone too, calls and /readyz answer 503 until the Sentinels are back
 // and promote the replica), and a wrong Sentinel password (one log line
 // naming the cause and the variable).
+#include "support/eventually.hpp"
 #include "support/redis_sentinel.hpp"
 #include "support/service.hpp"
 
@@ -26,16 +27,6 @@ std::vector<std::string> sentinel_env(const RedisSentinelSetup& setup, const std
             "REDIS_PASSWORD=" + setup.options().password,
             "REDIS_CONNECT_TIMEOUT_MS=1000",
             "HTTP_REQUEST_TIMEOUT_MS=2000"};
-}
-
-template <class F>
-bool eventually(F condition, std::chrono::seconds cap = 60s) {
-    const auto until = std::chrono::steady_clock::now() + cap;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(20ms);
-    }
-    return true;
 }
 
 json::object sentinel_view(const Service& svc) {

@@ -12,6 +12,7 @@
 #include <yooni/redis/cluster.hpp>
 #include <yooni/redis/standalone.hpp>
 
+#include "support/eventually.hpp"
 #include "support/asio_run.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
@@ -170,16 +171,7 @@ int gets_on(const test::RedisServer& server) {
     return at == std::string::npos ? 0 : std::stoi(info.substr(at + 18));
 }
 
-template <class F>
-bool eventually(F condition) {
-    const auto until = Clock::now() + 60s;  // a cap for a broken test, not a bound
-    while (!condition()) {
-        if (Clock::now() > until) return false;
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
-}
-
+using test::eventually;
 struct Live : ::testing::Test {
     test::RedisServer server;
     Standalone client{local(server.port())};

@@ -5,6 +5,7 @@
 // replica is promoted, then recover by themselves).
 #include <yooni/redis/sentinel.hpp>
 
+#include "support/eventually.hpp"
 #include "support/asio_run.hpp"
 #include "support/redis_sentinel.hpp"
 
@@ -48,17 +49,7 @@ std::uint16_t master_port(const Sentinel& client) {
     return a ? a->port : 0;
 }
 
-// Waits for `condition`, polling; the cap only ends a test that is failing.
-template <class F>
-bool eventually(F condition, std::chrono::seconds cap = 60s) {
-    const auto until = Clock::now() + cap;
-    while (!condition()) {
-        if (Clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
-
+using test::eventually;
 // Callers writing and reading back their own keys until told to stop.
 struct Load {
     std::atomic<bool> stop{false};

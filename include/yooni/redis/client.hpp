@@ -103,8 +103,9 @@ public:
     // any command fails the call; error replies (-ERR ...) are replies.
     virtual awaitable<result<std::vector<OwnedReply>>> run(std::vector<Command> commands, Deadline deadline) = 0;
 
-    // SCAN MATCH on every master, UNLINK in batches; returns how many keys were deleted.
-    virtual awaitable<result<std::size_t>> delete_matching(std::string pattern, Deadline deadline) = 0;
+    // SCAN MATCH on every master, UNLINK in batches; returns how many keys
+    // were deleted. The near cache is flushed after (its keys are many).
+    awaitable<result<std::size_t>> delete_matching(std::string pattern, Deadline deadline);
 
     // The cluster's state and nodes for the monitoring API; nullopt when the
     // client does not talk to a cluster.
@@ -136,16 +137,8 @@ public:
 protected:
     // Gives the tracked links' hooks to the client's pool(s).
     virtual void attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) = 0;
-    // Everything the near cache holds was read from nodes that may no longer
-    // own it (a new slot map, a failover): dropped.
-    void near_flush() const {
-        if (near_) near_->flush();
-    }
-    // Flushes when it goes out of scope: a delete by pattern's keys are many.
-    struct NearFlushOnExit {
-        const Client& client;
-        ~NearFlushOnExit() { client.near_flush(); }
-    };
+    // delete_matching() without the near cache: each client's own SCAN and UNLINK.
+    virtual awaitable<result<std::size_t>> unlink_matching(std::string pattern, Deadline deadline) = 0;
 
 private:
     awaitable<result<Read>> read_near(std::string_view key, Deadline deadline);

@@ -53,7 +53,6 @@ public:
     ~Cluster() override;
 
     awaitable<result<std::vector<OwnedReply>>> run(std::vector<Command> commands, Deadline deadline) override;
-    awaitable<result<std::size_t>> delete_matching(std::string pattern, Deadline deadline) override;
     awaitable<result<std::optional<ClusterInfo>>> cluster_info(Deadline deadline) override;
     ClientStatus status() const override;
     bool ready() const override;
@@ -63,6 +62,7 @@ public:
     void stop() override;
 
 protected:
+    awaitable<result<std::size_t>> unlink_matching(std::string pattern, Deadline deadline) override;
     void attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) override;
 
 public:

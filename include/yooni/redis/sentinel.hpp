@@ -51,7 +51,6 @@ public:
     ~Sentinel() override;
 
     awaitable<result<std::vector<OwnedReply>>> run(std::vector<Command> commands, Deadline deadline) override;
-    awaitable<result<std::size_t>> delete_matching(std::string pattern, Deadline deadline) override;
     awaitable<result<std::optional<ClusterInfo>>> cluster_info(Deadline deadline) override;
     ClientStatus status() const override;
     // A master is known and the last ROLE asked of it said master.
@@ -62,6 +61,7 @@ public:
     void stop() override;
 
 protected:
+    awaitable<result<std::size_t>> unlink_matching(std::string pattern, Deadline deadline) override;
     void attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) override;
 
 public:
