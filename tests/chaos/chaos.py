@@ -17,10 +17,35 @@ reported, not hidden.
   chaos.py --binary ... --faults kill,stall,cut --wait 1 --short   the CI variant
   chaos.py --binary ... --backend sentinel                    kill, freeze, cut behind Sentinel
   chaos.py --binary ... --backend sentinel --short --wait 1 --faults kill,cut   its CI variant
+  chaos.py --binary ... --faults kill,freeze --wait 0 --stale-if-error-ms 10000   with the near cache
+  chaos.py --binary ... --short --wait 1 --faults kill --hot-keys 100 --connections 8 \
+           --stale-if-error-ms 10000 --expect-stale                  its CI variant
+
+With --near-cache the service keeps values read in its near cache
+(NEAR_CACHE_MAX_BYTES=64 MiB); --stale-if-error-ms N also lets it answer a
+read whose node cannot answer from a copy kept after its link died, younger
+than N ms (NEAR_CACHE_STALE_IF_ERROR_MS), marked by Cache-Status and Age.
+Rows are then labelled kill+near, kill+sie. Reads count apart: stale (an
+unmarked answer older than the acknowledged write: a wrong answer), marked
+(a stale copy the service says is one) and beyond (a marked copy older than
+N ms, or whose age it does not give: a wrong answer, the run fails).
+"warm r fail" counts the failed reads, from the fault on, of keys read back
+before it (of how many such reads).
+
+By default reads walk every key, so a key is read again only every
+keys/(rate/2) s (10 s): hardly any key read before a fault is read again
+while it lasts. --hot-keys N sends the reads to N keys (writes still go to
+every key), so the near cache holds what is read during a fault.
+--connections N opens the client's connections before the first call: used
+in turn they reach every worker of the service, whose near-cache links are
+then open before the fault. Otherwise the calls stuck in the fault open new
+connections, a worker that had none opens its first near-cache links, and
+the service drops every stale copy whenever any near-cache link opens.
 
 Exit 0 when the cluster (the Sentinel set) was healthy again after every
-fault, the service answered without failures again, and (with --wait 1)
-nothing acknowledged was lost."""
+fault, the service answered without failures again, no marked stale answer
+was older than --stale-if-error-ms, and (with --wait 1) nothing acknowledged
+was lost."""
 import argparse
 import asyncio
 import json
@@ -31,10 +56,23 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, Load, Proxy, SentinelSet, Service  # noqa: E402
+from harness import Cluster, Load, Proxy, SentinelSet, Service, percentile  # noqa: E402
 
 FAULTS = ["kill", "freeze", "reshard", "restart", "cut", "stall"]
 SENTINEL_FAULTS = ["kill", "freeze", "cut"]
+NEAR_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def near_env(args):
+    """The service's near-cache settings for --near-cache / --stale-if-error-ms."""
+    if not args.near_cache:
+        return {}
+    return {"NEAR_CACHE_MAX_BYTES": str(NEAR_CACHE_BYTES),
+            "NEAR_CACHE_STALE_IF_ERROR_MS": str(args.stale_if_error_ms)}
+
+
+def near_mode(args):
+    return "sie" if args.stale_if_error_ms > 0 else "near" if args.near_cache else "off"
 
 
 class Run:
@@ -65,6 +103,7 @@ class Run:
             "REDIS_WAIT_REPLICAS": str(self.wait),
             "REDIS_WAIT_TIMEOUT_MS": "1000",
             "HTTP_REQUEST_TIMEOUT_MS": str(self.args.request_timeout_ms),
+            **near_env(self.args),
         })
 
     def stop(self):
@@ -149,7 +188,9 @@ class Run:
         return f"service links to master :{m['port']} stalled {self.args.stall_s} s (no bytes either way)"
 
     def phase(self, name):
-        load = Load(self.service.port, self.service.token, self.args.rate, self.args.keys, f"chaos:{name}:{self.wait}")
+        load = Load(self.service.port, self.service.token, self.args.rate, self.args.keys, f"chaos:{name}:{self.wait}",
+                    stale_bound_ms=self.args.stale_if_error_ms, read_keys=self.args.hot_keys,
+                    connections=self.args.connections)
         done = threading.Event()
         result = {}
 
@@ -203,12 +244,40 @@ class Run:
         for kind in ("r", "w"):
             f = [c[1] for c in load.calls if c[2] == kind and not c[3]]
             by_kind[kind] = (len(f), round(max(f) - t_fault, 2) if f else 0.0)
-        return {"fault": name, "wait": self.wait, "what": result.get("what", ""), "error": result.get("error"),
+        # Reads from the fault on, of keys read back before it (warm: a near
+        # cache may hold them) and of the others (cold).
+        warm = [ok for due, _, ok, first in load.reads if due >= t_fault and first is not None and first < t_fault]
+        cold = [ok for due, _, ok, first in load.reads if due >= t_fault and (first is None or first >= t_fault)]
+        # Unmarked stale reads of keys whose last acknowledged write was lost
+        # (WAIT 0): the failover's loss, not an answer from a stale copy.
+        lost_keys = {k for k, _, _, _ in load.lost_detail}
+        stale_on_lost = sum(1 for i, _, _, _ in load.stale_read_detail if load.key(i) in lost_keys)
+        mode = near_mode(self.args)
+        error = result.get("error")
+        if load.stale_beyond_bound:
+            error = ((error or "") + f" {load.stale_beyond_bound} answers marked stale were older than "
+                     f"{self.args.stale_if_error_ms} ms or gave no age, e.g. {load.stale_detail[:3]}").strip()
+        if self.args.expect_stale and not load.stale_marked:
+            error = ((error or "") + " no read was answered from a stale copy (--expect-stale)").strip()
+        return {"fault": name, "label": name if mode == "off" else f"{name}+{mode}", "near": mode,
+                "near_cache_max_bytes": NEAR_CACHE_BYTES if self.args.near_cache else 0,
+                "stale_if_error_ms": self.args.stale_if_error_ms,
+                "wait": self.wait, "what": result.get("what", ""), "error": error,
                 "calls": s["calls"], "failed": s["failed"], "longest_window_s": s["longest_window_s"],
                 "recovery_s": round(recovery, 2), "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
                 "p999_ms": s["p999_ms"], "max_ms": s["max_ms"], "stale_reads": load.stale_reads,
                 "reads_failed": by_kind["r"][0], "last_read_fail_s": by_kind["r"][1],
                 "writes_failed": by_kind["w"][0], "last_write_fail_s": by_kind["w"][1],
+                "stale_reads_of_lost_keys": stale_on_lost,
+                "stale_read_examples": [(load.key(i), g, f, round(d - t_fault, 2))
+                                        for i, g, f, d in load.stale_read_detail[:5]],
+                "keys": self.args.keys, "hot_keys": min(self.args.hot_keys or self.args.keys, self.args.keys),
+                "stale_marked": load.stale_marked, "stale_beyond_bound": load.stale_beyond_bound,
+                "stale_marked_behind": load.stale_marked_behind, "stale_max_age_ms": load.stale_max_age_ms,
+                "stale_p50_ms": round(percentile(load.stale_latency_ms, 0.5), 1),
+                "stale_max_ms": round(max(load.stale_latency_ms, default=0), 1),
+                "warm_reads": len(warm), "warm_reads_failed": warm.count(False),
+                "cold_reads": len(cold), "cold_reads_failed": cold.count(False),
                 "acked_read_back": found, "lost": lost, "unacked_written": unacked,
                 "lost_examples": [(k, a, g, round(t - t_fault, 2)) for k, a, g, t in load.lost_detail[:5]]}
 
@@ -242,6 +311,7 @@ class SentinelRun(Run):
             "REDIS_WAIT_REPLICAS": str(self.wait),
             "REDIS_WAIT_TIMEOUT_MS": "1000",
             "HTTP_REQUEST_TIMEOUT_MS": str(self.args.request_timeout_ms),
+            **near_env(self.args),
         })
 
     def stop(self):
@@ -293,16 +363,28 @@ class SentinelRun(Run):
                 f"addresses); the Sentinels' and the replica's links stay")
 
 
+# (heading, row field); "stale" counts unmarked answers older than the
+# acknowledged write, "marked" answers marked as stale copies, "beyond" those
+# older than the bound; "warm r fail" failed reads, from the fault on, of keys
+# read back before it (of how many).
+COLUMNS = [("fault", "label"), ("WAIT", "wait"), ("calls", "calls"), ("failed", "failed"),
+           ("r failed", "reads_failed"), ("last r fail s", "last_read_fail_s"),
+           ("warm r fail", lambda r: f"{r['warm_reads_failed']}/{r['warm_reads']}"),
+           ("window s", "longest_window_s"), ("recovery s", "recovery_s"), ("p99 ms", "p99_ms"),
+           ("p999 ms", "p999_ms"), ("stale", "stale_reads"), ("marked", "stale_marked"),
+           ("beyond", "stale_beyond_bound"), ("acked+read", "acked_read_back"), ("lost", "lost"),
+           ("unacked", "unacked_written")]
+
+
 def print_table(rows):
-    head = ["fault", "WAIT", "calls", "failed", "window s", "recovery s", "p99 ms", "p999 ms",
-            "acked+read", "lost", "unacked"]
-    print("  ".join(f"{h:>10}" for h in head))
+    cells = [[str(f(r) if callable(f) else r[f]) for _, f in COLUMNS] for r in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, (h, _) in enumerate(COLUMNS)]
+    print("  ".join(f"{h:>{w}}" for (h, _), w in zip(COLUMNS, widths)))
+    for c in cells:
+        print("  ".join(f"{v:>{w}}" for v, w in zip(c, widths)))
     for r in rows:
-        vals = [r["fault"], r["wait"], r["calls"], r["failed"], r["longest_window_s"], r["recovery_s"],
-                r["p99_ms"], r["p999_ms"], r["acked_read_back"], r["lost"], r["unacked_written"]]
-        print("  ".join(f"{v:>10}" for v in vals))
-    for r in rows:
-        print(f"- {r['fault']} (WAIT {r['wait']}): {r['what']}" + (f"  ERROR: {r['error']}" if r["error"] else ""))
+        hot = f", reads on {r['hot_keys']} keys" if r["hot_keys"] < r["keys"] else ""
+        print(f"- {r['label']} (WAIT {r['wait']}{hot}): {r['what']}" + (f"  ERROR: {r['error']}" if r["error"] else ""))
 
 
 def main():
@@ -324,8 +406,28 @@ def main():
     ap.add_argument("--max-phase-s", type=float, default=120)
     ap.add_argument("--no-proxy", action="store_true", help="the service talks to the nodes directly (no cut/stall)")
     ap.add_argument("--short", action="store_true", help="the CI variant: lower rate, shorter phases")
+    ap.add_argument("--hot-keys", type=int, default=0, metavar="N",
+                    help="reads go to N of the keys only, each read again every N/(rate/2) s (writes still go "
+                    "to every key); default: every key")
+    ap.add_argument("--connections", type=int, default=0, metavar="N",
+                    help="open N keep-alive connections before each phase's first call and use them in turn "
+                    "(calls then reach every worker of the service); default: opened as calls need them")
+    ap.add_argument("--near-cache", action="store_true",
+                    help=f"the service keeps values read in its near cache (NEAR_CACHE_MAX_BYTES={NEAR_CACHE_BYTES})")
+    ap.add_argument("--stale-if-error-ms", type=int, default=0, metavar="N",
+                    help="NEAR_CACHE_STALE_IF_ERROR_MS=N: a read whose node cannot answer may get a copy kept "
+                    "after its link died, younger than N ms (implies --near-cache)")
+    ap.add_argument("--expect-stale", action="store_true",
+                    help="a phase in which no read was answered from a stale copy fails (with --stale-if-error-ms "
+                    "and --hot-keys: proves the stale answers were there to check)")
     ap.add_argument("--json", help="also write the rows to this file")
     args = ap.parse_args()
+    if args.stale_if_error_ms < 0:
+        ap.error("--stale-if-error-ms must be 0 or more")
+    if args.stale_if_error_ms > 0:
+        args.near_cache = True
+    if args.expect_stale and args.stale_if_error_ms <= 0:
+        ap.error("--expect-stale needs --stale-if-error-ms")
     args.binary = os.path.abspath(args.binary)
     if args.short:
         args.rate, args.keys, args.warmup_s, args.settle_s, args.stall_s = 150, 500, 2, 2, 3
@@ -348,9 +450,13 @@ def main():
                 print(json.dumps(row), flush=True)
                 if row["error"] or (wait >= 1 and row["lost"] > 0):
                     failed = True
-                if row["stale_reads"] and wait >= 1:
-                    print(f"note: {row['stale_reads']} reads during {f} saw an older value than acknowledged",
-                          flush=True)
+                if row["stale_reads"] and (wait >= 1 or args.near_cache):
+                    print(f"note: {row['stale_reads']} reads during {row['label']} saw an older value than "
+                          f"acknowledged, unmarked ({row['stale_reads_of_lost_keys']} of keys whose acknowledged "
+                          f"write was lost)", flush=True)
+                if row["stale_marked_behind"]:
+                    print(f"note: {row['stale_marked_behind']} answers during {row['label']} marked stale were "
+                          f"older than a write acknowledged before the read", flush=True)
         except Exception as e:
             print(f"chaos: {e}", file=sys.stderr)
             if run.service:

@@ -10,6 +10,7 @@ import asyncio
 import collections
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -327,11 +328,15 @@ class HttpPool:
         self.slots = asyncio.Semaphore(max_connections) if max_connections else None
         self.stale_retries = 0
 
-    async def request(self, method, path, body=None, timeout=10.0):
+    async def request(self, method, path, body=None, timeout=10.0, headers=False):
+        """(status, body bytes); with `headers`, (status, body bytes, headers):
+        a dict of lower-case names, repeated fields joined by ", "."""
         if self.slots is None:
-            return await self._request(method, path, body, timeout)
-        async with self.slots:
-            return await self._request(method, path, body, timeout)
+            answer = await self._request(method, path, body, timeout)
+        else:
+            async with self.slots:
+                answer = await self._request(method, path, body, timeout)
+        return answer if headers else answer[:2]
 
     async def _request(self, method, path, body, timeout):
         if self.idle:
@@ -351,12 +356,12 @@ class HttpPool:
                 f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode()
         try:
             writer.write(head + payload)
-            status, data = await asyncio.wait_for(self._read(reader), timeout)
+            answer = await asyncio.wait_for(self._read(reader), timeout)
         except BaseException:
             writer.close()
             raise
         self.idle.append(conn)
-        return status, data
+        return answer
 
     @staticmethod
     async def _read(reader):
@@ -364,16 +369,23 @@ class HttpPool:
         if not line:
             raise ConnectionError("closed")
         status = int(line.split()[1])
-        length = 0
+        headers = {}
         while True:
             h = await reader.readline()
             if h in (b"\r\n", b""):
                 break
-            k, _, v = h.decode().partition(":")
-            if k.lower() == "content-length":
-                length = int(v)
+            k, _, v = h.decode(errors="replace").partition(":")
+            k, v = k.strip().lower(), v.strip()
+            headers[k] = headers[k] + ", " + v if k in headers else v
+        length = int(headers.get("content-length", 0))
         data = await reader.readexactly(length) if length else b""
-        return status, data
+        return status, data, headers
+
+    async def open(self, n, timeout=10.0):
+        """Opens connections until `n` are idle; used in turn (oldest first), they
+        spread calls over the service's workers as many clients would."""
+        while len(self.idle) < n:
+            self.idle.append(await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), timeout))
 
     def close(self):
         for _, w in self.idle:
@@ -381,21 +393,49 @@ class HttpPool:
         self.idle.clear()
 
 
+STALE_AGE = re.compile(r"\bage-ms=(\d+)")
+
+
 class Load:
     """Constant-rate calls: writes of increasing sequence numbers and reads,
-    over `keys` keys (antirez's consistency test, over the HTTP API)."""
+    over `keys` keys (antirez's consistency test, over the HTTP API).
 
-    def __init__(self, port, token, rate, keys, prefix, write_share=0.5, timeout=10.0):
+    A read answered with an older value than the highest acknowledged write
+    (or 404 after one) counts as `stale_reads` when nothing marks it stale.
+    An answer the service marks as a stale copy (Cache-Status with
+    fwd=stale: stale-if-error, its node could not answer) counts as
+    `stale_marked` instead, and as `stale_beyond_bound` too when its age
+    (age-ms= in Cache-Status) exceeds `stale_bound_ms`, the configured
+    NEAR_CACHE_STALE_IF_ERROR_MS (0: every marked answer is beyond it), or
+    when the age is missing or disagrees with the Age header."""
+
+    def __init__(self, port, token, rate, keys, prefix, write_share=0.5, timeout=10.0, stale_bound_ms=0,
+                 read_keys=None, connections=0):
         self.pool = HttpPool(port, token)
         self.rate, self.keys, self.prefix = rate, keys, prefix
+        # Reads go to the first `read_keys` keys only (hot keys, read again
+        # and again); writes to every key.
+        self.read_keys = min(read_keys or keys, keys)
+        # Keep-alive connections opened before the first call (0: as calls need them).
+        self.connections = connections
         self.write_share, self.timeout = write_share, timeout
+        self.stale_bound_ms = stale_bound_ms
         self.calls = []            # (due, done, kind, ok)
+        self.reads = []            # (due, done, ok, when the key was first read back, or None)
         self.attempted = [0] * keys  # highest sequence number sent per key
         self.acked = [0] * keys      # highest sequence number acknowledged per key
         self.busy = [False] * keys   # a write in flight (one per key at a time)
         self.acked_at = [0.0] * keys  # when the highest acknowledged write was answered
+        self.first_read = [None] * keys  # when a read of the key was first answered 200
         self.lost_detail = []        # (key, acknowledged, read back, acknowledged at)
-        self.stale_reads = 0
+        self.stale_reads = 0         # unmarked answers older than the acknowledged floor
+        self.stale_read_detail = []  # (key index, read back or None for 404, acknowledged floor, due)
+        self.stale_marked = 0        # answers marked as stale copies (Cache-Status fwd=stale)
+        self.stale_beyond_bound = 0  # ... whose age exceeds stale_bound_ms (or is not given)
+        self.stale_marked_behind = 0  # ... older than a write acknowledged before the read
+        self.stale_max_age_ms = 0
+        self.stale_latency_ms = []   # how long each marked answer took, from when its call was due
+        self.stale_detail = []       # the first marked answers beyond the bound: (key, Cache-Status, Age)
         self.running = False
 
     def key(self, i):
@@ -419,22 +459,50 @@ class Load:
             self.busy[i] = False
         self.calls.append((due, time.monotonic(), "w", ok))
 
+    def _marked(self, i, headers, behind):
+        """Counts an answer marked as a stale copy; its age checked against the bound."""
+        self.stale_marked += 1
+        if behind:
+            self.stale_marked_behind += 1
+        status_field = headers.get("cache-status", "")
+        m = STALE_AGE.search(status_field)
+        age_ms = int(m.group(1)) if m else None
+        age_s = headers.get("age", "")
+        within = (age_ms is not None and age_s.isdigit() and int(age_s) == age_ms // 1000
+                  and age_ms <= self.stale_bound_ms and self.stale_bound_ms > 0)
+        if age_ms is not None:
+            self.stale_max_age_ms = max(self.stale_max_age_ms, age_ms)
+        if not within:
+            self.stale_beyond_bound += 1
+            if len(self.stale_detail) < 5:
+                self.stale_detail.append((self.key(i), status_field, age_s))
+
     async def _read(self, due, i):
         floor = self.acked[i]
+        first_read = self.first_read[i]
         ok = False
         try:
-            status, data = await self.pool.request("GET", f"/api/v1/cache/{self.key(i)}", None, self.timeout)
+            status, data, headers = await self.pool.request("GET", f"/api/v1/cache/{self.key(i)}", None,
+                                                            self.timeout, headers=True)
             ok = status in (200, 404)
-            if status == 200 and json.loads(data)["seq"] < floor:
+            behind = (status == 200 and json.loads(data)["seq"] < floor) or (status == 404 and floor > 0)
+            if status == 200 and "fwd=stale" in headers.get("cache-status", ""):
+                self._marked(i, headers, behind)
+                self.stale_latency_ms.append((time.monotonic() - due) * 1000)
+            elif behind:
                 self.stale_reads += 1
-            elif status == 404 and floor > 0:
-                self.stale_reads += 1
+                self.stale_read_detail.append((i, json.loads(data)["seq"] if status == 200 else None, floor, due))
+            if status == 200 and self.first_read[i] is None:
+                self.first_read[i] = time.monotonic()
         except Exception:
             pass
-        self.calls.append((due, time.monotonic(), "r", ok))
+        done = time.monotonic()
+        self.calls.append((due, done, "r", ok))
+        self.reads.append((due, done, ok, first_read))
 
     async def run(self, seconds=None, stop_event=None):
         self.running = True
+        await self.pool.open(self.connections)
         start = time.monotonic()
         tasks = set()
         n = 0
@@ -457,7 +525,7 @@ class Load:
                         break
                 t = asyncio.create_task(self._write(due, wi))
             else:
-                ri = (ri + 37) % self.keys
+                ri = (ri + (37 if self.read_keys % 37 else 1)) % self.read_keys
                 t = asyncio.create_task(self._read(due, ri))
             tasks.add(t)
             t.add_done_callback(tasks.discard)
