@@ -113,6 +113,7 @@ struct Connection::Impl {
     asio::steady_timer wake;          // the writer sleeps on it while nothing may be written
     std::chrono::steady_clock::time_point next_attempt{};
     bool refused_setup = false;  // the last attempt was refused by the server (AUTH, SELECT ...), not unreachable
+    bool opened_before = false;  // set up once already: the next set-up is a reconnect
     std::chrono::milliseconds backoff{0};
     std::minstd_rand rng{std::random_device{}()};
     std::string last_error;  // of the last failed connect attempt
@@ -396,7 +397,8 @@ void Connection::Impl::setup_done(const Completion& c) {
     counters().connects.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("redis.connected node={}:{}", o.host, o.port);
     wake.cancel();  // the requests held during set-up may go out
-    if (o.tracking && o.tracking->on_open) o.tracking->on_open();
+    if (o.tracking && o.tracking->on_open && opened_before) o.tracking->on_open();
+    opened_before = true;
     if (o.tracking && o.tracking->ping_interval.count() > 0)
         spawn_loop(this, generation, "tracking_ping", tracking_ping_loop(this, generation));
 }

@@ -49,8 +49,8 @@ void Client::use_near_cache(NearCacheOptions options) {
     // The hooks hold the near cache and its state, not the client.
     hooks->on_push = [near = near_](const resp::Reply& push) { on_invalidation(*near, push); };
     // A lost link: what it tracked is not tracked any more (kept as orphans
-    // for stale-if-error, when on). A link that opens: orphans go, since a
-    // node answers again. Masters changed: everything goes.
+    // for stale-if-error, when on). A lost link open again: orphans go, since
+    // its node answers again. Masters changed: everything goes.
     hooks->on_reset = [near = near_] { near->orphan_all(); };
     hooks->on_open = [near = near_] { near->drop_orphans(); };
     hooks->on_moved = [near = near_] { near->flush(); };
@@ -140,10 +140,11 @@ bool node_could_not_answer(const boost::system::error_code& ec) {
 awaitable<result<Client::Read>> Client::read_near(std::string_view key, Deadline deadline) {
     NearCache& near = *near_;
     if (auto kept = near.get(key)) co_return Read{std::move(*kept), std::nullopt};
-    // With a stale copy to fall back on, the node gets as long to answer as a
-    // tracking link gets to answer its PING: the cluster client would
-    // otherwise retry a dead master until the caller's deadline.
-    const auto leash = near.has_stale(key) ? std::min(deadline, NearCache::Clock::now() + near.options().link_check) : deadline;
+    // With a stale copy to fall back on, the node gets stale_leash to answer:
+    // the cluster client would otherwise retry a dead master until the
+    // caller's deadline.
+    const auto leash =
+        near.has_stale(key) ? std::min(deadline, NearCache::Clock::now() + near.options().stale_leash) : deadline;
     auto got = co_await fetch_near(key, leash);
     if (got) co_return Read{std::move(*got), std::nullopt};
     if (node_could_not_answer(got.error()))

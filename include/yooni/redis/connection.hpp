@@ -112,7 +112,8 @@ struct ConnectionOptions {
         std::function<void(const resp::Reply&)> on_push;
         std::function<void()> on_reset;
         std::function<void(std::string_view why)> on_refused;
-        // A link's tracking turned on (set-up done).
+        // A link that was lost is open again, tracking on (its node answers
+        // again). Not called for a link's first set-up.
         std::function<void()> on_open;
         // The client's masters changed (a new slot map, a failover): called by
         // the cluster and Sentinel clients, not by a link.

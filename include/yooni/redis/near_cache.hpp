@@ -29,8 +29,9 @@
 // was read (orphan_all) rather than dropping it. Orphans are never hits; a
 // read whose node cannot answer may be answered from one younger than the
 // bound (stale()), marked as such by the caller. Invalidations and flushes
-// drop orphans too, and so does the next tracking link that opens
-// (drop_orphans): once a node answers again, what it answers wins.
+// drop orphans too, and so does a lost tracking link that opens again
+// (drop_orphans): once a node answers again, what it answers wins. (A
+// failover's new master is a new slot map or Sentinel's switch: a flush.)
 //
 // Thread-safe: shards, each under its own mutex. Values are kept as Redis
 // stores them (compressed stays compressed).
@@ -57,6 +58,9 @@ struct NearCacheOptions {
     std::chrono::milliseconds stale_if_error{0};  // NEAR_CACHE_STALE_IF_ERROR_MS; 0 = never stale
     // How often a tracking link proves it is alive (ConnectionOptions::Tracking::ping_interval).
     std::chrono::milliseconds link_check{1000};
+    // With a stale copy to fall back on, how long a key's node gets to answer
+    // before the copy is served (its link died already: that is why there is one).
+    std::chrono::milliseconds stale_leash{250};
 };
 
 struct NearCacheStats {
@@ -112,7 +116,7 @@ public:
     // A tracked link died: with stale_if_error on, every entry becomes an
     // orphan (kept only for stale()); otherwise flush().
     void orphan_all();
-    // A tracked link opened: orphans go.
+    // A lost tracked link opened again: orphans go.
     void drop_orphans();
     struct Stale {
         std::string value;
