@@ -8,6 +8,9 @@
 // usage: cluster_bench HOST:PORT [CALLERS=50] [SECONDS=10] [SIZE=100] [OP=get]
 //                      [DEPTH=1] [THREADS=1] [KEYSPACE=100000] [WARMUP_MS=1000] [KEYS=spread]
 //   OP     get | set | fill (fill: SET every key of the keyspace once, for GET runs)
+//          | typed-get: Client::get (DEPTH 1) or Client::mget (DEPTH > 1), the
+//          typed calls the service makes | near-get: the same with the near
+//          cache on (64 MiB): after the first read of a key, from the process
 //   DEPTH  commands per run() call of one caller: 1 = each caller awaits one
 //          command at a time (the client pipelines concurrent callers on its
 //          own); 16 = each caller sends 16 commands in one run() call
@@ -35,6 +38,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -51,7 +55,7 @@ using yooni::redis::make_command;
 using yooni::redis::NodeAddress;
 using Clock = std::chrono::steady_clock;
 
-enum class Op { get, set, fill };
+enum class Op { get, set, fill, typed_get, near_get };
 
 struct Params {
     NodeAddress seed;
@@ -114,6 +118,7 @@ asio::awaitable<void> caller_loop(Shared& s, Counters& c, std::uint32_t seed, st
     std::minstd_rand rng{seed};
     std::uniform_int_distribution<std::uint32_t> pick(0, p.keyspace - 1);
     std::string key;
+    std::vector<std::string> keys;
     std::vector<Command> cmds;
     while (!s.stop.load(std::memory_order_relaxed)) {
         cmds.clear();  // moved-from: make it valid again
@@ -130,6 +135,29 @@ asio::awaitable<void> caller_loop(Shared& s, Counters& c, std::uint32_t seed, st
                 format_key(key, pick(rng), tag);
                 cmds.push_back(p.op == Op::get ? make_command({"GET", key}) : make_command({"SET", key, s.value}));
             }
+        }
+        if (p.op == Op::typed_get || p.op == Op::near_get) {
+            keys.clear();
+            for (int d = 0; d < p.depth; ++d) {
+                format_key(key, pick(rng), tag);
+                keys.push_back(key);
+            }
+            std::vector<std::optional<std::string>> values;
+            bool ok = true;
+            if (p.depth == 1) {
+                auto v = co_await s.cluster->get(keys[0], Clock::now() + 5s);
+                if ((ok = v.has_value())) values.push_back(std::move(*v));
+            } else {
+                auto v = co_await s.cluster->mget(keys, Clock::now() + 5s);
+                if ((ok = v.has_value())) values = std::move(*v);
+            }
+            if (!ok) {
+                bump(c.failed_calls);
+                continue;
+            }
+            for (const auto& v : values) bump(v ? c.hits : c.misses);
+            bump(c.ops, values.size());
+            continue;
         }
         const auto n = cmds.size();
         auto r = co_await s.cluster->run(std::move(cmds), Clock::now() + 5s);
@@ -174,7 +202,7 @@ Sample sample(const std::vector<std::unique_ptr<Worker>>& workers) {
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "cluster_bench: %s\nusage: cluster_bench HOST:PORT [CALLERS=50] [SECONDS=10] [SIZE=100] "
-                 "[OP=get|set|fill] [DEPTH=1] [THREADS=1] [KEYSPACE=100000] [WARMUP_MS=1000] [KEYS=spread|tagged]\n",
+                 "[OP=get|set|fill|typed-get|near-get] [DEPTH=1] [THREADS=1] [KEYSPACE=100000] [WARMUP_MS=1000] [KEYS=spread|tagged]\n",
                  why);
     std::exit(2);
 }
@@ -205,7 +233,9 @@ Params parse(int argc, char** argv) {
         if (op == "get") p.op = Op::get;
         else if (op == "set") p.op = Op::set;
         else if (op == "fill") p.op = Op::fill;
-        else usage("OP is get, set or fill");
+        else if (op == "typed-get") p.op = Op::typed_get;
+        else if (op == "near-get") p.op = Op::near_get;
+        else usage("OP is get, set, fill, typed-get or near-get");
     }
     p.depth = static_cast<int>(arg_number(argc, argv, 6, 1, 1, 100000));
     p.threads = static_cast<int>(arg_number(argc, argv, 7, 1, 1, 64));
@@ -224,11 +254,20 @@ Params parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     const Params p = parse(argc, argv);
-    const char* op_name = p.op == Op::get ? "GET" : p.op == Op::set ? "SET" : "FILL";
+    const char* op_name = p.op == Op::get         ? "GET"
+                          : p.op == Op::set       ? "SET"
+                          : p.op == Op::typed_get ? "TYPED-GET"
+                          : p.op == Op::near_get  ? "NEAR-GET"
+                                                  : "FILL";
 
     ClusterOptions options;
     options.seeds.push_back(p.seed);
     Cluster cluster{options};
+    if (p.op == Op::near_get) {
+        yooni::redis::NearCacheOptions near;
+        near.max_bytes = 64u << 20;
+        cluster.use_near_cache(near);
+    }
     cluster.start();
     if (!cluster.refresh_now(5s) || !cluster.ready()) {
         std::fprintf(stderr, "cluster_bench: no usable slot map from %s\n", p.seed.to_string().c_str());
@@ -284,8 +323,13 @@ int main(int argc, char** argv) {
     std::printf("  %" PRIu64 " ops in %.2f s: %.0f ops/s\n", ops, wall, rate);
     std::printf("  CPU %.2f s user + %.2f s sys = %.1f%% of one core; %.3f CPU s per 100k ops\n", user, sys,
                 wall > 0 ? 100 * (user + sys) / wall : 0, cpu_per_100k);
-    if (p.op == Op::get)
+    if (p.op != Op::set && p.op != Op::fill)
         std::printf("  hits %" PRIu64 ", misses %" PRIu64 "\n", hits, misses);
+    if (const auto* near = cluster.near_cache()) {
+        const auto n = near->stats();
+        std::printf("  near cache: hits %" PRIu64 " misses %" PRIu64 " coalesced %" PRIu64 " entries %zu bytes %zu\n",
+                    n.hits, n.misses, n.coalesced, n.entries, n.bytes);
+    }
     std::printf("  error replies %" PRIu64 ", failed calls %" PRIu64 "\n", errors, failed);
     std::printf("  cluster: moved %" PRIu64 " ask %" PRIu64 " tryagain %" PRIu64 " clusterdown %" PRIu64
                 " retries %" PRIu64 " refreshes %" PRIu64 " connects %" PRIu64 " (attempts %" PRIu64

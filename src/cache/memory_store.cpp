@@ -21,7 +21,7 @@
 #include "yooni/cache/glob.hpp"
 
 #include "cache/memory_entry.hpp"
-#include "cache/siphash.hpp"
+#include "redis/siphash.hpp"
 
 #include <boost/assert.hpp>
 #include <openssl/rand.h>
@@ -39,7 +39,7 @@ using detail::allocate_entry;
 using detail::Entry;
 using detail::fits_in_place;
 using detail::kExpiryMask;
-using detail::SipKey;
+using redis::detail::SipKey;
 
 constexpr std::size_t kInitialBuckets = 8;
 // Per set: expired entries looked at from the LRU tail, and buckets the
@@ -48,12 +48,12 @@ constexpr std::size_t kInitialBuckets = 8;
 constexpr int kSweepTailEntries = 2;
 constexpr std::size_t kSweepBuckets = 2;
 
-std::uint64_t hash_of(const SipKey& k, std::string_view key) { return detail::siphash13(k, key); }
+std::uint64_t hash_of(const SipKey& k, std::string_view key) { return redis::detail::siphash13(k, key); }
 
 MemoryStore::HashKey random_hash_key() {
     unsigned char bytes[16];
     if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("memory store: no random hash key (RAND_bytes)");
-    const SipKey k = detail::sip_key_from_bytes(bytes);
+    const SipKey k = redis::detail::sip_key_from_bytes(bytes);
     return {k.k0, k.k1};
 }
 

@@ -41,6 +41,11 @@ const std::vector<RouteInfo>& routes() {
     return table;
 }
 
+bool takes_body(RouteId route) {
+    return route == RouteId::cache_put || route == RouteId::batch_get || route == RouteId::batch_set ||
+           route == RouteId::batch_delete;
+}
+
 RouteId Api::match(std::string_view method, std::string_view path, bool* method_mismatch) {
     bool path_known = false;
     auto check = [&](RouteId id, std::string_view want) {

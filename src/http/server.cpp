@@ -325,6 +325,13 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
             continue;
         }
 
+        // A body declared on a route that reads none (e.g. GET /livez with a
+        // large Content-Length): answered before any of it is read.
+        if (!parser.is_done() && !takes_body(admission.route)) {
+            co_await write_response(stream, plain_error(413, "this route takes no request body"), opt.write_timeout);
+            break;
+        }
+
         if (!parser.is_done() && iequals(trim(parser.get()[bhttp::field::expect]), "100-continue")) {
             bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
             stream.expires_after(opt.write_timeout);

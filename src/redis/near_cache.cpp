@@ -2,8 +2,13 @@
 // and the fill tickets that keep a reply crossed by an invalidation out.
 #include <yooni/redis/near_cache.hpp>
 
+#include "redis/siphash.hpp"
+
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <functional>
+#include <stdexcept>
 
 namespace yooni::redis {
 
@@ -13,12 +18,31 @@ namespace {
 constexpr std::size_t kEntryOverhead = 128;
 }  // namespace
 
+NearCache::Hash NearCache::random_hash() {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("near cache: no random hash key (RAND_bytes)");
+    const auto k = detail::sip_key_from_bytes(bytes);
+    return Hash{k.k0, k.k1};
+}
+
+std::size_t NearCache::Hash::operator()(std::string_view k) const noexcept {
+    return static_cast<std::size_t>(detail::siphash13(detail::SipKey{k0, k1}, k));
+}
+
 NearCache::NearCache(NearCacheOptions options)
-    : options_(options), shard_budget_(std::max<std::size_t>(1, options.max_bytes / kShards)),
-      shards_(std::make_unique<Shard[]>(kShards)) {}
+    : options_(options), hash_(random_hash()), shard_budget_(std::max<std::size_t>(1, options.max_bytes / kShards)),
+      shards_(std::make_unique<Shard[]>(kShards)) {
+    for (std::size_t i = 0; i < kShards; ++i) {
+        Shard& s = shards_[i];
+        s.entries = Map<Entry>(0, hash_);
+        s.pending = Map<std::vector<std::uint64_t>>(0, hash_);
+        s.flights = Map<std::shared_ptr<NearFlight>>(0, hash_);
+    }
+}
 
 NearCache::Shard& NearCache::shard_for(std::string_view key) {
-    return shards_[std::hash<std::string_view>{}(key) % kShards];
+    // The top bits: the buckets inside a shard take the hash modulo their count.
+    return shards_[(hash_(key) >> 60) % kShards];
 }
 
 std::size_t NearCache::cost(const std::string& key, const std::string& value) {

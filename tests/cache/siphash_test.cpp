@@ -1,4 +1,4 @@
-#include "cache/siphash.hpp"
+#include "redis/siphash.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-namespace yooni::cache::detail {
+namespace yooni::redis::detail {
 namespace {
 
 // The reference key of the SipHash paper: bytes 00 01 .. 0f.
@@ -86,4 +86,4 @@ TEST(SipHash, TheKeyChangesTheHash) {
 }
 
 }  // namespace
-}  // namespace yooni::cache::detail
+}  // namespace yooni::redis::detail

@@ -44,6 +44,10 @@ struct RouteInfo {
 };
 // Every route the router serves (the OpenAPI document is held against it by a test).
 const std::vector<RouteInfo>& routes();
+// Whether a route reads a request body (PUT of a key, the batch routes). The
+// others are answered 413 and closed when one is declared, before any of it
+// is read: public routes too, which no credential guards.
+bool takes_body(RouteId route);
 
 // Counters of the HTTP layer, read by /metrics.
 struct HttpStats {

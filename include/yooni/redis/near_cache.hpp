@@ -139,10 +139,14 @@ private:
         bool orphan = false;       // its link died: served only by stale()
         std::list<std::string>::iterator lru;  // into Shard::order, most recent first
     };
-    // Lookups by string_view, without a std::string per call.
+    // Keys are chosen by clients: placed by SipHash-1-3 under a key drawn at
+    // random per near cache (redis/siphash.hpp), so that no client can
+    // compute keys that pile into one shard or bucket. Lookups by
+    // string_view, without a std::string per call.
     struct Hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view k) const noexcept { return std::hash<std::string_view>{}(k); }
+        std::uint64_t k0, k1;  // (no initialisers: a nested class's would make Shard not default-constructible here)
+        std::size_t operator()(std::string_view k) const noexcept;
     };
     template <class V>
     using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
@@ -162,7 +166,10 @@ private:
     static std::size_t cost(const std::string& key, const std::string& value);
     void erase(Shard& s, Map<Entry>::iterator it);
 
+    static Hash random_hash();
+
     NearCacheOptions options_;
+    Hash hash_;
     std::size_t shard_budget_;
     std::unique_ptr<Shard[]> shards_;
     std::atomic<std::uint64_t> next_ticket_{1};

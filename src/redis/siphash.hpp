@@ -8,9 +8,10 @@
 // message length mod 256. Then v2 ^= 0xff, d rounds, and the hash is
 // v0 ^ v1 ^ v2 ^ v3.
 //
-// The memory store uses SipHash-1-3 (as Python's str hash and Rust's HashMap
-// do): with a key the client cannot learn, it cannot compute keys that share
-// a bucket, which is all a table needs against hash flooding. SipHash-2-4 is
+// The memory store (cache/) and the near cache (redis/) place keys by
+// SipHash-1-3 (as Python's str hash and Rust's HashMap do): with a key the
+// client cannot learn, it cannot compute keys that share a bucket, which is
+// all a table needs against hash flooding. SipHash-2-4 is
 // here too because the paper's test vectors are for it.
 #pragma once
 
@@ -19,7 +20,7 @@
 #include <cstring>
 #include <string_view>
 
-namespace yooni::cache::detail {
+namespace yooni::redis::detail {
 
 struct SipKey {
     std::uint64_t k0 = 0;
@@ -105,4 +106,4 @@ inline SipKey sip_key_from_bytes(const unsigned char (&bytes)[16]) {
     return {sip::load_le64(bytes), sip::load_le64(bytes + 8)};
 }
 
-}  // namespace yooni::cache::detail
+}  // namespace yooni::redis::detail
