@@ -39,13 +39,37 @@ struct Target {
     std::vector<NodeAddress> replicas;
 };
 
+// A value every call reads and the control thread replaces. A mutex rather
+// than std::atomic<std::shared_ptr>: GCC 12's implementation guards the
+// pointer with a lock bit that ThreadSanitizer does not see, so TSan reports
+// its loads and stores as a race.
+template <class T>
+class Published {
+public:
+    std::shared_ptr<T> load() const {
+        std::lock_guard lock{mutex_};
+        return value_;
+    }
+    void store(std::shared_ptr<T> next) {
+        {
+            std::lock_guard lock{mutex_};
+            value_.swap(next);
+        }
+        // (the one replaced is released here, outside the lock)
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<T> value_;
+};
+
 }  // namespace
 
 struct Sentinel::Impl {
     SentinelOptions options;
     detail::ConnectionPool pool;  // the workers' links to data nodes
     std::shared_ptr<const ConnectionOptions::Tracking> tracking;  // the near cache's hooks, or null
-    std::atomic<std::shared_ptr<const Target>> target;
+    Published<const Target> target;
     std::atomic<bool> healthy{false};
     std::atomic<bool> stopping{false};
     std::atomic<bool> lookup_posted{false};
