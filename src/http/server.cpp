@@ -472,6 +472,9 @@ void Server::start() {
         impl_->workers.push_back(std::move(w));
     }
     impl_->bound_port = port;
+    // Logged before the workers start: the first log line builds spdlog's
+    // registry, which is then never built by two threads at once.
+    spdlog::info("http.listening address={}:{} workers={}", opt.host, port, n);
     for (auto& w : impl_->workers) {
         Worker* worker = w.get();
         asio::co_spawn(worker->ioc, accept_loop(impl_.get(), worker), [](std::exception_ptr e) {
@@ -479,7 +482,6 @@ void Server::start() {
         });
         worker->thread = std::thread([worker] { worker->ioc.run(); });
     }
-    spdlog::info("http.listening address={}:{} workers={}", opt.host, port, n);
 }
 
 void Server::run_until_signal() {

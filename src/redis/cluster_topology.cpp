@@ -410,7 +410,7 @@ Cluster::~Cluster() { stop(); }
 
 void Cluster::start() {
     start_periodic_refresh(impl_.get());
-    impl_->control_thread = std::thread([impl = impl_.get()] { impl->control.run(); });
+    impl_->control_thread = detail::start_control_thread(impl_->control);
     impl_->request_refresh();
 }
 

@@ -515,7 +515,7 @@ Sentinel::~Sentinel() { stop(); }
 void Sentinel::start() {
     start_loop(impl_.get(), "redis.sentinel_monitor", &monitor_loop);
     start_loop(impl_.get(), "redis.sentinel_subscription", &subscription_loop);
-    impl_->control_thread = std::thread([this] { impl_->control.run(); });
+    impl_->control_thread = detail::start_control_thread(impl_->control);
 }
 
 void Sentinel::attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) {

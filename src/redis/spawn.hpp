@@ -6,12 +6,14 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <exception>
 #include <functional>
 #include <string>
+#include <thread>
 
 namespace yooni::redis::detail {
 
@@ -35,6 +37,17 @@ inline void spawn_logged(const boost::asio::any_io_executor& executor, boost::as
                               spdlog::error("{}_failed{} exception={}", what, context, describe_exception(e));
                               if (on_failure) on_failure();
                           });
+}
+
+// The thread that runs a client's control io_context. spdlog builds its
+// registry on first use, inside a function-local static of a library built
+// without ThreadSanitizer: were the first log line written by this thread
+// and a worker at once, the guard that orders them is invisible to the
+// sanitizer, which then reports the registry's construction as a race. So
+// the registry is built here, before the thread exists.
+inline std::thread start_control_thread(boost::asio::io_context& control) {
+    spdlog::default_logger_raw();
+    return std::thread([&control] { control.run(); });
 }
 
 }  // namespace yooni::redis::detail

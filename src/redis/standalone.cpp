@@ -100,7 +100,7 @@ Standalone::~Standalone() { stop(); }
 void Standalone::start() {
     impl_->control_connection = Connection::create(impl_->control.get_executor(), impl_->options.connection);
     start_health_loop(impl_.get(), std::chrono::milliseconds{0});
-    impl_->control_thread = std::thread([this] { impl_->control.run(); });
+    impl_->control_thread = detail::start_control_thread(impl_->control);
 }
 
 void Standalone::attach_tracking(std::shared_ptr<const ConnectionOptions::Tracking> hooks) {
