@@ -45,6 +45,8 @@ PY=/usr/bin/python3
 BUILD=${YOONI_BENCH_BUILD_DIR:-$ROOT/build/release}
 BIN=${CLUSTER_BENCH_BIN:-$BUILD/bench/cluster_bench}
 
+BUSY_NAMES='cc1plus|ninja|ld|collect2|make|cmake|wrk|webdis|yooni-cache|yooni_.*_tes.*|uvicorn'
+. "$ROOT/bench/lib.sh"
 die() { echo "run-cluster-bench: $*" >&2; exit 1; }
 [[ $DUR =~ ^[0-9]+$ ]] && [ "$DUR" -ge 1 ] || die "SECONDS must be a whole number >= 1, got '$DUR'"
 [[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be a number >= 1"
@@ -72,7 +74,6 @@ trap 'exit 130' INT TERM
 compiling() { pgrep -f cc1plus >/dev/null; }
 # Other users' work on the same cores (our own processes are cluster_bench,
 # redis-benchmark, python3 and redis-server: not matched).
-busy_now() { ps -eo comm= | grep -qxE 'cc1plus|ninja|ld|collect2|make|cmake|wrk|webdis|yooni-cache|yooni_.*_tes.*|uvicorn'; }
 
 # --- build ---------------------------------------------------------------------------------
 if [ -z "${CLUSTER_BENCH_BIN:-}" ]; then
@@ -88,7 +89,6 @@ fi
 [ -x "$BIN" ] || die "$BIN is missing"
 
 # --- cluster -------------------------------------------------------------------------------
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for base in $(seq 7600 100 20000); do
   free=1
   for p in $base $((base + 1)) $((base + 2)) $((base + 10000)) $((base + 10001)) $((base + 10002)); do

@@ -39,6 +39,8 @@ BEFORE=${BEFORE_BIN:-}
 TOKEN_KIND=${TOKEN_KIND:-jwt}
 BIG=$ROOT/bench/data/sample-product-4k.json
 
+BUSY_NAMES='cc1plus|ninja|ld|collect2|make|wrk'
+. "$ROOT/bench/lib.sh"
 die() { echo "run-http-bench: $*" >&2; exit 1; }
 for f in "$BIN" "$ANCHOR"; do
   [ -x "$f" ] || die "$f is missing: cmake --preset release && cmake --build --preset release --target yooni-cache beast_anchor"
@@ -58,18 +60,12 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/yooni-http-bench.XXXXXX")
 RESULTS=${RESULTS:-$TMP/results.tsv}
 PIDS=()
 cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-  done
+  stop_pids "${PIDS[@]}"
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() {  # PORT PID NAME: until PORT accepts, while PID lives (10 s at most)
   for _ in $(seq 100); do
     port_open "$1" && return 0
@@ -210,7 +206,6 @@ run_wrk() {  # NAME URL KIND SECONDS -> wrk output
 # The machine is shared: note every measurement that overlapped a compiler or
 # another wrk (they take the same cores and the figures mean little then).
 BUSY=0
-busy_now() { ps -eo comm= | grep -qxE 'cc1plus|ninja|ld|collect2|make|wrk'; }
 echo
 echo "wrk -t2 -c50 -d$DURATION keep-alive, $RUNS rounds; wrk and the servers share this machine's $(nproc) cores"
 echo "bearer token: $TOKEN_KIND (the rows marked ($OTHER_KIND) use the other kind)${BEFORE:+; before: $BEFORE}"

@@ -17,24 +17,21 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
 BIN=${YOONI_BIN:-$ROOT/build/release/yooni-cache}
 
+. "$ROOT/bench/lib.sh"
 die() { echo "run-memory-bench: $*" >&2; exit 1; }
 [ -x "$BIN" ] || die "$BIN is missing: cmake --preset release && cmake --build --preset release --target yooni-cache"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/yooni-mem-bench.XXXXXX")
 PID=""
 cleanup() {
-  if [ -n "$PID" ]; then
-    kill "$PID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$PID" 2>/dev/null || true
-  fi
+  [ -z "$PID" ] || stop_pids "$PID"
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 PORT=$($PY "$ROOT/bench/http/helpers.py" free-ports 1)
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then die "port $PORT is in use"; fi
+port_open "$PORT" && die "port $PORT is in use"
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 

@@ -53,6 +53,7 @@ PY=/usr/bin/python3
 BIN=${YOONI_BIN:-$ROOT/build/release/yooni-cache}
 BIG=$ROOT/bench/data/sample-product-4k.json
 
+. "$ROOT/bench/lib.sh"
 die() { echo "run-near-cache-bench: $*" >&2; exit 1; }
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 [ -x "$BIN" ] || die "$BIN is missing: cmake --preset release && cmake --build --preset release --target yooni-cache"
@@ -69,19 +70,13 @@ RESULTS=${RESULTS:-$TMP/results.jsonl}
 PIDS=()
 BASE=""
 cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-  done
+  stop_pids "${PIDS[@]}"
   if [ -n "$BASE" ]; then "$ROOT/scripts/redis-cluster" stop --port "$BASE" --dir "$TMP/cluster" --clean >/dev/null 2>&1 || true; fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_ready() {  # PORT PID NAME: until /readyz answers 200, while PID lives (30 s at most)
   for _ in $(seq 300); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz" 2>/dev/null)" = 200 ] && return 0
@@ -168,8 +163,6 @@ for s in memory near; do
 done
 
 # --- measurements --------------------------------------------------------------------------
-# (grep reads all of ps's output: with pipefail, grep -q could leave ps a SIGPIPE)
-busy_now() { ps -eo comm= | grep -xE 'cc1plus|ninja|ld|collect2|make|cmake|wrk|ctest|yooni_.*_tes.*' >/dev/null; }
 # BUSY_WAIT seconds (default 0) in all may be spent waiting, before a
 # measurement, for other CPU work (a compiler, another wrk) to end.
 BUSY_LEFT=${BUSY_WAIT:-0}

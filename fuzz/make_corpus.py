@@ -122,6 +122,15 @@ def main():
     for name, data in http.items():
         write("http", name, data)
 
+    json_text = {
+        "batch": '{"items":[ {"key":"w:1", "value" : 1e5 },{"key":"w:2","value":12345678901234567890123}]}',
+        "strings": '{"a":"}]\\",{[\\\\","b":["]",{"x":"\\"}"}],"val\\u0075e":true,"value":-0}',
+        "array": '[ {"key":"a","value":1.50} ,[],"x" , null,-2.5E-3, {"value":{ "p" : [19.90] }}]',
+        "spaces": ' \r\n\t{ "value" :\t[ 1 , { } , "" ] , "value":"last" }\n',
+    }
+    for name, data in json_text.items():
+        write("json_text", name, data)
+
     if args.cluster_port:
         p = args.cluster_port
         write("cluster_topology", "slots_resp2", capture(p, "CLUSTER", "SLOTS"))

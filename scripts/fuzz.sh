@@ -13,7 +13,7 @@ scripts/bootstrap.sh --fuzz
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(resp_parser codec jwt settings redis_url cluster_topology glob http)
+[[ ${#targets[@]} -gt 0 ]] || targets=(resp_parser codec jwt settings redis_url cluster_topology glob http json_text)
 jobs=${YOONI_FUZZ_JOBS:-2}
 
 cmake --preset fuzz >/dev/null

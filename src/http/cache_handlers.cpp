@@ -5,6 +5,7 @@
 // outside API_KEY_PREFIXES or the token's key_prefixes is refused with 403
 // before the cache is asked (key_scope.cpp).
 #include "http/handlers.hpp"
+#include "http/json_text.hpp"
 
 #include <yooni/cache/glob.hpp>
 
@@ -512,6 +513,12 @@ boost::asio::awaitable<Response> batch_set(Context& ctx) {
                                    "List should have at most " + std::to_string(ctx.options.max_batch_keys) +
                                        " items",
                                    "null");
+    // Each value is stored as it was written in the body, as PUT stores a
+    // body: a round trip through Boost.JSON would rewrite numbers (1e5 as
+    // 1e+05, and an integer beyond 64 bits as the nearest double).
+    std::optional<std::vector<std::string_view>> written;
+    if (const auto items_text = member_text(ctx.request.body, "items")) written = element_texts(*items_text);
+    if (written && written->size() != arr.size()) written.reset();
     std::vector<cache::Cache::Item> batch;
     batch.reserve(arr.size());
     for (std::size_t i = 0; i < arr.size(); ++i) {
@@ -533,7 +540,9 @@ boost::asio::awaitable<Response> batch_set(Context& ctx) {
                                            json::serialize(*t));
             if (auto bad = parse_ttl(json::serialize(*t), {"body", "items", idx, "ttl"}, ttl)) co_return std::move(*bad);
         }
-        batch.push_back({std::string{key->get_string()}, to_json_text(*value), ttl.value_or(ctx.options.default_ttl)});
+        const auto as_written = written ? member_text((*written)[i], "value") : std::nullopt;
+        batch.push_back({std::string{key->get_string()}, as_written ? std::string{*as_written} : to_json_text(*value),
+                         ttl.value_or(ctx.options.default_ttl)});
     }
     for (const auto& item : batch)
         if (!key_allowed(item.key, ctx.who, ctx.options)) co_return key_outside_prefixes();

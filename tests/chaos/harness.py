@@ -286,7 +286,9 @@ class Service:
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("the service exited:\n" + self.read_log())
+                log = self.read_log()
+                self.stop()
+                raise RuntimeError("the service exited:\n" + log)
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=1) as r:
                     if r.status == 200:
@@ -294,7 +296,9 @@ class Service:
             except Exception:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("the service did not become ready:\n" + self.read_log())
+        log = self.read_log()
+        self.stop()
+        raise RuntimeError("the service did not become ready:\n" + log)
 
     def read_log(self):
         self.log.flush()
@@ -302,6 +306,8 @@ class Service:
             return f.read().decode(errors="replace")[-4000:]
 
     def stop(self):
+        """Stops the service and removes its directory (print read_log() first
+        to keep what it logged)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -309,6 +315,8 @@ class Service:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def pid(self):
         return self.proc.pid
