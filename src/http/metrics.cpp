@@ -220,7 +220,7 @@ std::string render_metrics(cache::Cache& cache, HttpStats& http, bool ready) {
         c("yooni_cache_near_cache_fills_total", "Values the near cache stored.", near->fills);
         c("yooni_cache_near_cache_voided_fills_total", "Replies not stored: an invalidation crossed them.",
           near->voided_fills);
-        c("yooni_cache_near_cache_invalidations_total", "Keys invalidated (Redis's pushes and own writes).",
+        c("yooni_cache_near_cache_invalidations_total", "Entries or fills under way dropped by an invalidation (Redis's pushes and own writes).",
           near->invalidations);
         c("yooni_cache_near_cache_flushes_total", "Times everything was dropped (FLUSHALL, a lost link, moved slots).",
           near->flushes);

@@ -67,7 +67,7 @@ struct NearCacheStats {
     std::uint64_t hits = 0, misses = 0;
     std::uint64_t fills = 0;          // values stored
     std::uint64_t voided_fills = 0;   // replies not stored: an invalidation crossed them
-    std::uint64_t invalidations = 0;  // keys invalidated (pushes and own writes)
+    std::uint64_t invalidations = 0;  // entries or fills dropped by an invalidation (pushes and own writes)
     std::uint64_t flushes = 0;        // everything dropped (null invalidation, lost link, moved slots)
     std::uint64_t evictions = 0;      // dropped for room
     std::uint64_t coalesced = 0;      // misses that waited for another caller's fetch of the key
