@@ -344,6 +344,7 @@ boost::asio::awaitable<Response> cache_get(Context& ctx) {
     const std::string etag = entity_tag(*stored);
     const auto stale_age = read->stale_age;
     auto representation_headers = [&etag, stale_age](Response& r) {
+        r.headers.reserve(r.headers.size() + 5);
         r.headers.emplace_back("ETag", etag);
         r.headers.emplace_back("Vary", "Accept-Encoding");
         // Private (it needs a token), and to be revalidated before each use.
