@@ -9,6 +9,12 @@ awaitable<result<std::optional<std::string>>> MemoryBackend::get(std::string key
     co_return store_.get(key);
 }
 
+awaitable<result<Read>> MemoryBackend::read(std::string key, Deadline) {
+    auto found = store_.find(key);
+    if (!found) co_return Read{};
+    co_return Read{std::move(found->value), std::nullopt, found->sha1};
+}
+
 awaitable<result<void>> MemoryBackend::set(Entry entry, Deadline) {
     if (!store_.set(entry.key, std::move(entry.value), entry.ttl)) co_return make_error_code(errc::too_large);
     co_return result<void>{};
@@ -52,7 +58,9 @@ BackendStatus MemoryBackend::status() const {
 }
 
 awaitable<result<bool>> MemoryBackend::set_if(Entry entry, Precondition pre, Deadline) {
-    const MemoryStore::Check check = [&pre](std::optional<std::string_view> current) { return pre.holds(current); };
+    const MemoryStore::Check check = [&pre](std::optional<std::string_view> current, const Sha1* kept) {
+        return pre.holds(current, kept);
+    };
     auto done = store_.set_if(entry.key, std::move(entry.value), entry.ttl, &check);
     if (!done) co_return false;
     if (!*done) co_return result<bool>{boost::system::in_place_error, make_error_code(errc::too_large)};
@@ -60,7 +68,9 @@ awaitable<result<bool>> MemoryBackend::set_if(Entry entry, Precondition pre, Dea
 }
 
 awaitable<result<bool>> MemoryBackend::del_if(std::string key, Precondition pre, Deadline) {
-    const MemoryStore::Check check = [&pre](std::optional<std::string_view> current) { return pre.holds(current); };
+    const MemoryStore::Check check = [&pre](std::optional<std::string_view> current, const Sha1* kept) {
+        return pre.holds(current, kept);
+    };
     auto done = store_.del_if(key, check);
     co_return done.has_value() && *done;
 }

@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -49,6 +50,14 @@ constexpr int kSweepTailEntries = 2;
 constexpr std::size_t kSweepBuckets = 2;
 
 std::uint64_t hash_of(const SipKey& k, std::string_view key) { return redis::detail::siphash13(k, key); }
+
+std::optional<Sha1> kept_sha1(const Entry& e) {
+    const unsigned char* kept = e.sha1();
+    if (!kept) return std::nullopt;
+    Sha1 out;
+    std::memcpy(out.data(), kept, kSha1Bytes);
+    return out;
+}
 
 MemoryStore::HashKey random_hash_key() {
     unsigned char bytes[16];
@@ -254,7 +263,7 @@ std::uint64_t MemoryStore::key_hash(std::string_view key) const { return hash_of
 // High bits pick the shard, low bits the bucket within it: independent.
 MemoryStore::Shard& MemoryStore::shard_for(std::uint64_t hash) { return *shards_[(hash >> 32) % shards_.size()]; }
 
-std::optional<std::string> MemoryStore::get(std::string_view key) {
+std::optional<MemoryStore::Found> MemoryStore::find(std::string_view key) {
     const auto hash = key_hash(key);
     const auto now = now_ms();
     Shard& shard = shard_for(hash);
@@ -266,7 +275,13 @@ std::optional<std::string> MemoryStore::get(std::string_view key) {
         return std::nullopt;
     }
     shard.touch(*link);
-    return std::string{(*link)->value()};
+    return Found{std::string{(*link)->value()}, kept_sha1(**link)};
+}
+
+std::optional<std::string> MemoryStore::get(std::string_view key) {
+    auto found = find(key);
+    if (!found) return std::nullopt;
+    return std::move(found->value);
 }
 
 bool MemoryStore::set(std::string_view key, std::string value, std::chrono::milliseconds ttl) {
@@ -282,15 +297,23 @@ std::optional<bool> MemoryStore::set_if(std::string_view key, std::string value,
     }
     const auto hash = key_hash(key);
     const auto now = now_ms();
-    const std::size_t cost = key.size() + value.size() + kEntryOverheadBytes;
+    const std::size_t cost = detail::entry_cost(key.size(), value.size());
     constexpr std::size_t kMaxLength = std::numeric_limits<std::uint32_t>::max();
+    // A large entry keeps its value's digest: hashed here, before the lock.
+    std::optional<Sha1> sha1;
+    if (!detail::is_small(key.size(), value.size()) && cost <= max_bytes_) sha1 = sha1_of(value);
+    const Sha1* digest = sha1 ? &*sha1 : nullptr;
     Shard& shard = shard_for(hash);
     std::lock_guard lock{shard.mutex};
     Entry** link = shard.find(hash, key);
     if (check) {
         std::optional<std::string_view> current;
-        if (*link && !(*link)->expired(now)) current = (*link)->value();
-        if (!(*check)(current)) return std::nullopt;
+        std::optional<Sha1> kept;
+        if (*link && !(*link)->expired(now)) {
+            current = (*link)->value();
+            kept = kept_sha1(**link);
+        }
+        if (!(*check)(current, kept ? &*kept : nullptr)) return std::nullopt;
     }
 
     if (key.size() > kMaxLength || value.size() > kMaxLength || cost > shard.max_bytes) {
@@ -304,11 +327,11 @@ std::optional<bool> MemoryStore::set_if(std::string_view key, std::string value,
 
     if (Entry* old = *link; old && fits_in_place(old, key.size(), value.size())) {
         shard.bytes -= old->cost();
-        old->write(key, value, expiry);
+        old->write(key, value, expiry, digest);
         shard.bytes += old->cost();
         shard.touch(old);
     } else {
-        Entry* fresh = allocate_entry(key, value, expiry);
+        Entry* fresh = allocate_entry(key, value, expiry, digest);
         if (!fresh) {
             if (old) shard.erase(link);
             return false;
@@ -332,8 +355,12 @@ std::optional<bool> MemoryStore::del_if(std::string_view key, const Check& check
     Entry** link = shard.find(hash, key);
     const bool live = *link && !(*link)->expired(now);
     std::optional<std::string_view> current;
-    if (live) current = (*link)->value();
-    if (!check(current)) return std::nullopt;
+    std::optional<Sha1> kept;
+    if (live) {
+        current = (*link)->value();
+        kept = kept_sha1(**link);
+    }
+    if (!check(current, kept ? &*kept : nullptr)) return std::nullopt;
     if (!*link) return false;
     if (!live) {
         shard.expire(link);

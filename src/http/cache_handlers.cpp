@@ -341,7 +341,7 @@ boost::asio::awaitable<Response> cache_get(Context& ctx) {
     if (!read) co_return cache_error(ctx, read.error());
     auto& stored = read->value;
     if (!stored) co_return detail_error(404, "Key not found");
-    const std::string etag = entity_tag(*stored);
+    const std::string etag = read->sha1 ? "\"" + cache::hex_of(*read->sha1) + "\"" : entity_tag(*stored);
     const auto stale_age = read->stale_age;
     auto representation_headers = [&etag, stale_age](Response& r) {
         r.headers.reserve(r.headers.size() + 5);

@@ -23,7 +23,12 @@ using namespace std::string_literals;
 constexpr std::size_t kOverhead = MemoryStore::kEntryOverheadBytes;
 constexpr std::size_t kRoomy = std::size_t{1} << 30;
 
-std::size_t cost(const std::string& key, const std::string& value) { return key.size() + value.size() + kOverhead; }
+// An entry with a key of 255 bytes or more or a value of 1 KiB or more keeps
+// two lengths and its value's SHA-1 (28 bytes) in front of its key.
+std::size_t cost(const std::string& key, const std::string& value) {
+    const bool large = key.size() >= 255 || value.size() >= 1024;
+    return key.size() + value.size() + kOverhead + (large ? 28 : 0);
+}
 
 TEST(MemoryStore, GetReturnsWhatSetStored) {
     MemoryStore store{kRoomy};
@@ -41,9 +46,10 @@ TEST(MemoryStore, BinaryKeysAndValuesOfAnySizeRoundTrip) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {""s, ""s},
         {"nul\0key"s, "v\0a\0l"s},
-        {std::string(254, 'k'), std::string(65535, 'v')},  // the largest compact entry
+        {std::string(254, 'k'), std::string(1023, 'v')},   // the largest compact entry
+        {std::string(254, 'j'), std::string(1024, 'v')},   // value too long for it: keeps its digest
         {std::string(255, 'k'), "small"s},                  // key too long for the compact form
-        {"big value"s, std::string(70'000, '\xff')},        // value too long for it
+        {"big value"s, std::string(70'000, '\xff')},        // past 16-bit lengths
     };
     for (const auto& [k, v] : cases) ASSERT_TRUE(store.set(k, v, 0ms));
     for (const auto& [k, v] : cases) EXPECT_EQ(store.get(k), std::optional<std::string>{v}) << k.size();
@@ -135,6 +141,73 @@ TEST(MemoryStore, OverwriteUpdatesSizeAccounting) {
         EXPECT_EQ(store.stats().entries, 1u);
         EXPECT_EQ(store.get("k"), std::optional<std::string>{v});
     }
+}
+
+TEST(MemoryStore, LargeEntriesKeepTheirValuesSha1) {
+    MemoryStore store{kRoomy};
+    const std::string big(2000, 'b'), other(2000, 'o'), small(100, 's');
+    ASSERT_TRUE(store.set("k", big, 0ms));
+    auto found = store.find("k");
+    ASSERT_TRUE(found && found->sha1);
+    EXPECT_EQ(found->value, big);
+    EXPECT_EQ(hex_of(*found->sha1), sha1_hex(big));
+    // Rewritten in place (same length): the digest follows the value.
+    ASSERT_TRUE(store.set("k", other, 0ms));
+    found = store.find("k");
+    ASSERT_TRUE(found && found->sha1);
+    EXPECT_EQ(hex_of(*found->sha1), sha1_hex(other));
+    EXPECT_NE(hex_of(*found->sha1), sha1_hex(big));
+    // A small value is hashed by its reader: none kept.
+    ASSERT_TRUE(store.set("k", small, 0ms));
+    found = store.find("k");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->value, small);
+    EXPECT_FALSE(found->sha1);
+    // A long key makes an entry large whatever its value.
+    const std::string long_key(300, 'k');
+    ASSERT_TRUE(store.set(long_key, small, 0ms));
+    found = store.find(long_key);
+    ASSERT_TRUE(found && found->sha1);
+    EXPECT_EQ(hex_of(*found->sha1), sha1_hex(small));
+    // Random sizes either side of 1 KiB: a kept digest is always the value's.
+    std::mt19937 rng{11};
+    std::uniform_int_distribution<int> size{900, 1200}, byte{0, 255};
+    for (int i = 0; i < 500; ++i) {
+        std::string v(static_cast<std::size_t>(size(rng)), '\0');
+        for (auto& c : v) c = static_cast<char>(byte(rng));
+        const auto key = "r" + std::to_string(i % 7);
+        ASSERT_TRUE(store.set(key, v, 0ms));
+        found = store.find(key);
+        ASSERT_TRUE(found);
+        EXPECT_EQ(found->value, v);
+        EXPECT_EQ(found->sha1.has_value(), v.size() >= 1024) << v.size();
+        if (found->sha1) EXPECT_EQ(hex_of(*found->sha1), sha1_hex(v)) << i;
+    }
+    EXPECT_EQ(store.find("missing"), std::nullopt);
+}
+
+TEST(MemoryStore, AConditionalWriteIsShownTheKeptSha1) {
+    MemoryStore store{kRoomy};
+    const std::string big(3000, 'b'), small(10, 's');
+    ASSERT_TRUE(store.set("big", big, 0ms));
+    ASSERT_TRUE(store.set("small", small, 0ms));
+    std::optional<std::string> seen;
+    bool called = false;
+    const MemoryStore::Check record = [&](std::optional<std::string_view> current, const Sha1* kept) {
+        called = true;
+        EXPECT_TRUE(current.has_value());
+        seen = kept ? std::optional<std::string>{hex_of(*kept)} : std::nullopt;
+        return false;  // refuse: nothing is written
+    };
+    EXPECT_EQ(store.set_if("big", "new", 0ms, &record), std::nullopt);
+    ASSERT_TRUE(called);
+    EXPECT_EQ(seen, sha1_hex(big));
+    EXPECT_EQ(store.get("big"), big);
+    called = false;
+    EXPECT_EQ(store.del_if("small", record), std::nullopt);
+    ASSERT_TRUE(called);
+    EXPECT_EQ(seen, std::nullopt) << "a small entry keeps no digest";
+    EXPECT_EQ(store.get("small"), small);
 }
 
 TEST(MemoryStore, LeastRecentlyUsedEntryIsEvictedFirst) {

@@ -9,6 +9,7 @@
 // the caller's executor.
 #pragma once
 
+#include <yooni/cache/sha1.hpp>
 #include <yooni/redis/near_cache.hpp>
 #include <yooni/redis/status.hpp>
 
@@ -60,9 +61,6 @@ struct Entry {
     std::chrono::seconds ttl{0};       // 0 = no expiry
 };
 
-// The SHA-1 of a stored value's bytes in lowercase hex: its entity tag, the
-// same on every backend, and what Redis's own redis.sha1hex gives.
-std::string sha1_hex(std::string_view stored);
 
 // A condition on the value a key holds now, checked atomically with a write
 // (compare-and-set): HTTP's If-Match and If-None-Match.
@@ -75,8 +73,9 @@ struct Precondition {
     };
     Kind kind = Kind::none;
     std::vector<std::string> tags;  // sha1_hex values, for Kind::tag
-    // Whether it holds for `current` (nullopt: no value).
-    bool holds(std::optional<std::string_view> current) const;
+    // Whether it holds for `current` (nullopt: no value); `kept`: current's
+    // SHA-1 when the store kept it, so it is not hashed again.
+    bool holds(std::optional<std::string_view> current, const Sha1* kept = nullptr) const;
 };
 
 // A read's answer: the stored bytes (nullopt: a miss) and, when a near cache
@@ -85,6 +84,9 @@ struct Precondition {
 struct Read {
     std::optional<std::string> value;
     std::optional<std::chrono::milliseconds> stale_age;
+    // The value's SHA-1 when the backend kept it beside the value (the
+    // memory store, for values of 1 KiB or more); else the reader hashes.
+    std::optional<Sha1> sha1;
 };
 
 class Backend {

@@ -14,6 +14,8 @@ public:
     std::string_view kind() const override { return "memory"; }
     bool ready() const override { return true; }
     awaitable<result<std::optional<std::string>>> get(std::string key, Deadline deadline) override;
+    // get(), with the value's SHA-1 where the store keeps it (large values).
+    awaitable<result<Read>> read(std::string key, Deadline deadline) override;
     awaitable<result<void>> set(Entry entry, Deadline deadline) override;
     awaitable<result<bool>> del(std::string key, Deadline deadline) override;
     awaitable<result<std::vector<std::optional<std::string>>>> mget(std::vector<std::string> keys,

@@ -11,9 +11,13 @@
 // bucket (hash flooding: with std::hash's fixed, public seed they could, and
 // every call on that shard then walked the pile under its lock).
 //
-// Accounting: an entry costs key bytes + value bytes + kEntryOverheadBytes;
-// an entry larger than a shard's bound is refused (set returns false).
+// Accounting: an entry costs key bytes + value bytes + kEntryOverheadBytes
+// (+ 28 for an entry that keeps lengths and its value's SHA-1, see
+// memory_entry.hpp); an entry larger than a shard's bound is refused (set
+// returns false).
 #pragma once
+
+#include <yooni/cache/sha1.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -66,6 +70,14 @@ public:
     MemoryStore& operator=(const MemoryStore&) = delete;
 
     std::optional<std::string> get(std::string_view key);
+    // get(), with the value's SHA-1 when the entry keeps it (values of 1 KiB
+    // or more, and keys of 255 bytes or more: hashed on the way in, outside
+    // the shard's lock).
+    struct Found {
+        std::string value;
+        std::optional<Sha1> sha1;
+    };
+    std::optional<Found> find(std::string_view key);
     // ttl zero = no expiry. Returns false only when the entry can never fit.
     bool set(std::string_view key, std::string value, std::chrono::milliseconds ttl);
     bool del(std::string_view key);
@@ -73,7 +85,8 @@ public:
     // value (nullopt when absent or expired) under the shard's lock, and the
     // write happens only when it says yes, atomically with the check.
     // nullopt when the check refused; else what set/del return.
-    using Check = std::function<bool(std::optional<std::string_view> current)>;
+    // `kept`: the current value's SHA-1 when its entry keeps one, else null.
+    using Check = std::function<bool(std::optional<std::string_view> current, const Sha1* kept)>;
     std::optional<bool> set_if(std::string_view key, std::string value, std::chrono::milliseconds ttl, const Check* check);
     std::optional<bool> del_if(std::string_view key, const Check& check);
     bool exists(std::string_view key);
