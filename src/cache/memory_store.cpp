@@ -299,11 +299,12 @@ std::optional<bool> MemoryStore::set_if(std::string_view key, std::string value,
     const auto now = now_ms();
     const std::size_t cost = detail::entry_cost(key.size(), value.size());
     constexpr std::size_t kMaxLength = std::numeric_limits<std::uint32_t>::max();
-    // A large entry keeps its value's digest: hashed here, before the lock.
-    std::optional<Sha1> sha1;
-    if (!detail::is_small(key.size(), value.size()) && cost <= max_bytes_) sha1 = sha1_of(value);
-    const Sha1* digest = sha1 ? &*sha1 : nullptr;
     Shard& shard = shard_for(hash);
+    // A large entry keeps its value's digest: hashed here, before the lock
+    // (the shard's bound is constant), and only for a value the shard can hold.
+    std::optional<Sha1> sha1;
+    if (!detail::is_small(key.size(), value.size()) && cost <= shard.max_bytes) sha1 = sha1_of(value);
+    const Sha1* digest = sha1 ? &*sha1 : nullptr;
     std::lock_guard lock{shard.mutex};
     Entry** link = shard.find(hash, key);
     if (check) {

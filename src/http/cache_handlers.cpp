@@ -223,7 +223,8 @@ bool zero_weight(std::string_view params) {
 
 }  // namespace
 
-std::string entity_tag(std::string_view stored) { return "\"" + cache::sha1_hex(stored) + "\""; }
+std::string entity_tag(std::string_view stored) { return entity_tag(cache::sha1_of(stored)); }
+std::string entity_tag(const cache::Sha1& kept) { return "\"" + cache::hex_of(kept) + "\""; }
 
 bool none_match_fails(std::string_view header, std::string_view etag) {
     // RFC 9110 13.1.2: "*" matches any current representation; otherwise a
@@ -341,7 +342,7 @@ boost::asio::awaitable<Response> cache_get(Context& ctx) {
     if (!read) co_return cache_error(ctx, read.error());
     auto& stored = read->value;
     if (!stored) co_return detail_error(404, "Key not found");
-    const std::string etag = read->sha1 ? "\"" + cache::hex_of(*read->sha1) + "\"" : entity_tag(*stored);
+    const std::string etag = read->sha1 ? entity_tag(*read->sha1) : entity_tag(*stored);
     const auto stale_age = read->stale_age;
     auto representation_headers = [&etag, stale_age](Response& r) {
         r.headers.reserve(r.headers.size() + 5);

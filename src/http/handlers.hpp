@@ -26,6 +26,8 @@ Response cache_error(Context& ctx, const boost::system::error_code& ec);
 bool valid_utf8(std::string_view s);
 // A strong entity tag of a stored value: its SHA-1 in hex, quoted.
 std::string entity_tag(std::string_view stored);
+// The same tag from a digest the store kept.
+std::string entity_tag(const cache::Sha1& kept);
 // If-None-Match: true when `header` matches `etag` (or is "*"): answer 304.
 bool none_match_fails(std::string_view header, std::string_view etag);
 // Accept-Encoding: whether gzip is acceptable (RFC 9110 12.5.3, q-values).

@@ -122,17 +122,6 @@ struct Server::Impl {
 
 namespace {
 
-bhttp::response<bhttp::string_body> plain_error(unsigned status, std::string_view detail) {
-    Response r = detail_error(status, detail);
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
-    res.set(bhttp::field::server, "yooni-cache");
-    res.set(bhttp::field::content_type, r.content_type);
-    res.keep_alive(false);
-    res.body() = std::move(r.body);
-    res.prepare_payload();
-    return res;
-}
-
 // Request smuggling guard (Boost 1.81's parser accepts these): a
 // Transfer-Encoding other than exactly "chunked", more than one, one next to
 // a Content-Length, or one in an HTTP/1.0 request (RFC 9112 6.1: its framing
@@ -168,12 +157,6 @@ std::vector<std::string> header_only_fields(const RequestParser::value_type& h) 
     return out;
 }
 
-awaitable<void> write_response(beast::tcp_stream& stream, bhttp::response<bhttp::string_body> res,
-                               std::chrono::milliseconds timeout) {
-    stream.expires_after(timeout);
-    co_await bhttp::async_write(stream, res, use_nothrow);
-}
-
 // Where the header block that starts the buffer ends (the offset just past its
 // blank line), or npos while it is incomplete. Empty lines before the request
 // line are skipped (RFC 9112 2.2).
@@ -195,17 +178,24 @@ bool has_obs_fold(const beast::flat_buffer& buffer, std::size_t end) {
     return false;
 }
 
-// A field's name or value that would end its line early (CR, LF, NUL) is
-// not sent: it would let a value split the answer in two.
+// A field is sent only when its name is a token and its value holds only
+// visible characters, spaces, tabs and obs-text (RFC 9110 5.1, 5.5): a CR or
+// LF in a value would split the answer in two.
 bool sendable_field(std::string_view name, std::string_view value) {
-    auto ends_line = [](char c) { return c == '\r' || c == '\n' || c == '\0'; };
+    auto token_char = [](unsigned char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               std::string_view{"!#$%&'*+-.^_`|~"}.find(static_cast<char>(c)) != std::string_view::npos;
+    };
+    auto value_char = [](unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); };
     if (name.empty()) return false;
     for (const char c : name)
-        if (ends_line(c) || c == ':') return false;
+        if (!token_char(static_cast<unsigned char>(c))) return false;
     for (const char c : value)
-        if (ends_line(c)) return false;
+        if (!value_char(static_cast<unsigned char>(c))) return false;
     return true;
 }
+
+bool bodiless_status(unsigned status) { return status / 100 == 1 || status == 204 || status == 304; }
 
 void append_number(std::string& out, std::size_t n) {
     char digits[24];
@@ -220,10 +210,11 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 // The status line and header block of an answer, written into `head` (one
 // buffer per connection, reused): Beast's serializer walks its field list a
 // buffer at a time, a tenth of a small GET's CPU here, and each field it
-// holds is an allocation. Fields: Server, Content-Type, the answer's own (a
-// name given twice: the last), Cache-Control (no-store unless the answer has
-// its own), Connection where the version's default differs, Content-Length
-// (none on 1xx, 204 and 304, which have no body; HEAD: GET's length).
+// holds is an allocation. Fields: Server, Content-Type (not on 1xx, 204 and
+// 304, which have no content), the answer's own (a name given twice: the
+// last that can be sent), Cache-Control (no-store unless the answer has its
+// own), Connection where the version's default differs, Content-Length (none
+// on 1xx, 204 and 304; HEAD: GET's length).
 void write_head(const Response& out, unsigned version, bool keep_alive, std::string& head) {
     head.clear();
     head.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
@@ -236,13 +227,16 @@ void write_head(const Response& out, unsigned version, bool keep_alive, std::str
             if (iequals(field.first, name)) return true;
         return false;
     };
+    const bool bodiless = bodiless_status(out.status);
     if (!own("Server")) append_field(head, "Server", "yooni-cache");
-    if (!own("Content-Type") && !out.content_type.empty() && sendable_field("Content-Type", out.content_type))
+    if (!bodiless && !own("Content-Type") && !out.content_type.empty() &&
+        sendable_field("Content-Type", out.content_type))
         append_field(head, "Content-Type", out.content_type);
     for (std::size_t i = 0; i < out.headers.size(); ++i) {
         const auto& [name, value] = out.headers[i];
         bool later = false;
-        for (std::size_t j = i + 1; j < out.headers.size() && !later; ++j) later = iequals(out.headers[j].first, name);
+        for (std::size_t j = i + 1; j < out.headers.size() && !later; ++j)
+            later = iequals(out.headers[j].first, name) && sendable_field(out.headers[j].first, out.headers[j].second);
         if (later || iequals(name, "Content-Length") || iequals(name, "Connection") ||
             iequals(name, "Transfer-Encoding"))
             continue;  // framing is this function's to write
@@ -255,7 +249,6 @@ void write_head(const Response& out, unsigned version, bool keep_alive, std::str
     if (!own("Cache-Control")) append_field(head, "Cache-Control", "no-store");
     if (version == 10 && keep_alive) append_field(head, "Connection", "keep-alive");
     if (version != 10 && !keep_alive) append_field(head, "Connection", "close");
-    const bool bodiless = out.status / 100 == 1 || out.status == 204 || out.status == 304;
     if (!bodiless) {
         head.append("Content-Length: ");
         append_number(head, out.body.size());
@@ -269,12 +262,19 @@ void write_head(const Response& out, unsigned version, bool keep_alive, std::str
 awaitable<beast::error_code> send_answer(beast::tcp_stream& stream, const Response& out, unsigned version,
                                          bool keep_alive, std::string& head, std::chrono::milliseconds timeout) {
     write_head(out, version, keep_alive, head);
-    const bool body = !out.omit_body && !(out.status / 100 == 1 || out.status == 204 || out.status == 304);
+    const bool body = !out.omit_body && !bodiless_status(out.status);
     const std::array<asio::const_buffer, 2> parts{asio::buffer(head),
                                                   body ? asio::buffer(out.body) : asio::const_buffer{}};
     stream.expires_after(timeout);
     auto [ec, n] = co_await asio::async_write(stream, parts, use_nothrow);
     co_return ec;
+}
+
+// An answer after which the connection closes: a request that could not be
+// read, or one refused before its body.
+awaitable<void> send_closing(beast::tcp_stream& stream, const Response& out, std::string& head,
+                             std::chrono::milliseconds timeout) {
+    co_await send_answer(stream, out, 11, false, head, timeout);
 }
 
 // The request as the API sees it, from the header fields alone.
@@ -302,16 +302,16 @@ Request request_from_header(const RequestParser::value_type& h) {
 }
 
 // Whether a read error deserves an answer before the connection closes.
-std::optional<bhttp::response<bhttp::string_body>> answer_to_read_error(const beast::error_code& ec, HttpStats& stats) {
-    if (ec == bhttp::error::header_limit) return plain_error(431, "Request header fields too large");
-    if (ec == bhttp::error::body_limit) return plain_error(413, "Request body too large");
+std::optional<Response> answer_to_read_error(const beast::error_code& ec, HttpStats& stats) {
+    if (ec == bhttp::error::header_limit) return detail_error(431, "Request header fields too large");
+    if (ec == bhttp::error::body_limit) return detail_error(413, "Request body too large");
     if (ec == beast::error::timeout) {
         stats.timed_out_connections.fetch_add(1, std::memory_order_relaxed);
         return std::nullopt;
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
-        return plain_error(400, "Malformed HTTP request: " + ec.message());
+        return detail_error(400, "Malformed HTTP request: " + ec.message());
     return std::nullopt;
 }
 
@@ -361,8 +361,8 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
         }
         if (lost) break;
         if (end != std::string_view::npos && has_obs_fold(buffer, end)) {
-            co_await write_response(stream, plain_error(400, "Obsolete line folding (obs-fold) in the header"),
-                                    opt.write_timeout);
+            const Response refused = detail_error(400, "Obsolete line folding (obs-fold) in the header");
+            co_await send_closing(stream, refused, head, opt.write_timeout);
             break;
         }
 
@@ -370,11 +370,12 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
         parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opt.max_header_bytes, UINT32_MAX)));
         parser.body_limit(opt.max_body_bytes);
         if (auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_nothrow); ec) {
-            if (auto answer = answer_to_read_error(ec, stats)) co_await write_response(stream, std::move(*answer), opt.write_timeout);
+            if (auto answer = answer_to_read_error(ec, stats)) co_await send_closing(stream, *answer, head, opt.write_timeout);
             break;
         }
         if (auto problem = framing_problem(parser.get())) {
-            co_await write_response(stream, plain_error(400, *problem), opt.write_timeout);
+            const Response refused = detail_error(400, *problem);
+            co_await send_closing(stream, refused, head, opt.write_timeout);
             break;
         }
         // Trailer fields come only with a body still to be read (chunked):
@@ -401,11 +402,16 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
         // A body declared on a route that reads none (e.g. GET /livez with a
         // large Content-Length): answered before any of it is read.
         if (!parser.is_done() && !takes_body(admission.route)) {
-            co_await write_response(stream, plain_error(413, "this route takes no request body"), opt.write_timeout);
+            Response refused = detail_error(413, "this route takes no request body");
+            refused.omit_body = req.method == "HEAD";
+            co_await send_closing(stream, refused, head, opt.write_timeout);
             break;
         }
 
-        if (!parser.is_done() && iequals(trim(parser.get()[bhttp::field::expect]), "100-continue")) {
+        // 100 Continue only to HTTP/1.1: an HTTP/1.0 client's expectation is
+        // ignored (RFC 9110 10.1.1).
+        if (!parser.is_done() && parser.get().version() >= 11 &&
+            iequals(trim(parser.get()[bhttp::field::expect]), "100-continue")) {
             bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
             stream.expires_after(opt.write_timeout);
             if (auto [ec, n] = co_await bhttp::async_write(stream, cont, use_nothrow); ec) break;
@@ -416,16 +422,16 @@ awaitable<void> run_session(tcp::socket socket, Server::Impl* impl, Worker* work
             stream.expires_after(opt.body_timeout);
             if (auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow); ec) {
                 if (auto answer = answer_to_read_error(ec, stats))
-                    co_await write_response(stream, std::move(*answer), opt.write_timeout);
+                    co_await send_closing(stream, *answer, head, opt.write_timeout);
                 break;
             }
         }
 
         if (header_fields && header_only_fields(parser.get()) != *header_fields) {
-            co_await write_response(
-                stream, plain_error(400, "A trailer may not carry Authorization, Connection, Content-Type, Host, "
-                                         "Content-Length, Transfer-Encoding, Expect or conditional fields"),
-                opt.write_timeout);
+            const Response refused =
+                detail_error(400, "A trailer may not carry Authorization, Connection, Content-Type, Host, "
+                                  "Content-Length, Transfer-Encoding, Expect or conditional fields");
+            co_await send_closing(stream, refused, head, opt.write_timeout);
             break;
         }
         const unsigned version = parser.get().version();

@@ -142,6 +142,7 @@ TEST_F(FramingTest, EachAnswerSaysItsLengthAndWhetherTheConnectionStays) {
     const auto not_modified = parse_response(answers[2]);
     EXPECT_EQ(not_modified.status, 304) << answers[2];
     EXPECT_EQ(not_modified.header("content-length"), "") << answers[2];
+    EXPECT_EQ(not_modified.header("content-type"), "") << "a 304 has no content to type: " << answers[2];
     EXPECT_EQ(not_modified.header("etag"), tag);
     const auto last = parse_response(answers[3]);
     EXPECT_EQ(last.status, 200) << answers[3];
@@ -155,6 +156,21 @@ TEST_F(FramingTest, EachAnswerSaysItsLengthAndWhetherTheConnectionStays) {
         EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end()) << "a field came twice: " << answer;
         EXPECT_TRUE(answer.find("\r\nServer: yooni-cache\r\n") != std::string::npos) << answer;
     }
+
+    // An answer that closes the connection is framed the same way; to HEAD
+    // without its body.
+    const auto refused = raw_exchange(svc().port(), "HEAD /livez HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n");
+    EXPECT_TRUE(refused.rfind("HTTP/1.1 413 ", 0) == 0) << refused;
+    EXPECT_TRUE(refused.ends_with("\r\n\r\n")) << "HEAD got a body: " << refused;
+    EXPECT_EQ(parse_response(refused).header("connection"), "close") << refused;
+    EXPECT_EQ(parse_response(refused).header("cache-control"), "no-store") << refused;
+
+    // No 100 Continue to an HTTP/1.0 client (RFC 9110 10.1.1).
+    const auto old_expect = raw_exchange(
+        svc().port(), "PUT /api/v1/cache/framing-old HTTP/1.0\r\nAuthorization: Bearer " + kWriterToken +
+                          "\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n{}");
+    EXPECT_TRUE(old_expect.rfind("HTTP/1.0 200 OK\r\n", 0) == 0) << old_expect;
+    EXPECT_EQ(old_expect.find(" 100 "), std::string::npos) << old_expect;
 
     // HTTP/1.0: kept alive only when asked, and then said back.
     const auto old = split_answers(raw_exchange(

@@ -79,6 +79,8 @@ public:
     };
     std::optional<Found> find(std::string_view key);
     // ttl zero = no expiry. Returns false only when the entry can never fit.
+    // A large value is hashed on the way in (see find): throws
+    // std::runtime_error when OpenSSL offers no SHA-1.
     bool set(std::string_view key, std::string value, std::chrono::milliseconds ttl);
     bool del(std::string_view key);
     // Conditional forms (compare-and-set): `check` sees the key's current
